@@ -25,3 +25,11 @@ export {
 } from "./half_space_trees.ts";
 export { QuantileFilter, type QuantileFilterOptions, type QuantileFilterState } from "./quantile_filter.ts";
 export { ThresholdFilter, type ThresholdFilterState } from "./threshold_filter.ts";
+export { Adwin, type AdwinOptions, type AdwinState } from "./adwin.ts";
+export {
+  PageHinkley,
+  type PageHinkleyMode,
+  type PageHinkleyOptions,
+  type PageHinkleyState,
+} from "./page_hinkley.ts";
+export { Ddm, type DdmOptions, type DdmState } from "./ddm.ts";
