@@ -1,0 +1,38 @@
+/**
+ * Every Deno KV key tuple the server uses is built here, so the layout is in one place.
+ *
+ * | key | value |
+ * |---|---|
+ * | ["actor", ip] | ActorState |
+ * | ["ev", ts, id] | NormalisedEvent (global, by event time) |
+ * | ["ev_ip", ip, ts, id] | NormalisedEvent (per source IP) |
+ * | ["an", id] | Anomaly |
+ * | ["an_ts", ts, id] / ["an_ip", ip, ts, id] | Anomaly (indexes by raise time) |
+ * | ["sensor_seq", sensor] | { seq } high-water mark of acknowledged batches |
+ * | ["sensor_events", sensor] / ["sensor_rejected", sensor] | Deno.KvU64 counters |
+ * | ["sensor_info", sensor] | latest heartbeat and connection facts |
+ * | ["pending", instance, batch] | event keys of a batch not yet in flushed actor state |
+ * | ["instance", instance] | liveness stamp of a running server instance |
+ */
+export const keys = {
+  actor: (ip: string): Deno.KvKey => ["actor", ip],
+  actorPrefix: (): Deno.KvKey => ["actor"],
+  event: (ts: number, id: string): Deno.KvKey => ["ev", ts, id],
+  eventPrefix: (): Deno.KvKey => ["ev"],
+  eventByIp: (ip: string, ts: number, id: string): Deno.KvKey => ["ev_ip", ip, ts, id],
+  eventByIpPrefix: (ip: string): Deno.KvKey => ["ev_ip", ip],
+  anomaly: (id: string): Deno.KvKey => ["an", id],
+  anomalyByTs: (ts: number, id: string): Deno.KvKey => ["an_ts", ts, id],
+  anomalyByTsPrefix: (): Deno.KvKey => ["an_ts"],
+  anomalyByIp: (ip: string, ts: number, id: string): Deno.KvKey => ["an_ip", ip, ts, id],
+  anomalyByIpPrefix: (ip: string): Deno.KvKey => ["an_ip", ip],
+  sensorSeq: (sensor: string): Deno.KvKey => ["sensor_seq", sensor],
+  sensorEvents: (sensor: string): Deno.KvKey => ["sensor_events", sensor],
+  sensorRejected: (sensor: string): Deno.KvKey => ["sensor_rejected", sensor],
+  sensorInfo: (sensor: string): Deno.KvKey => ["sensor_info", sensor],
+  sensorInfoPrefix: (): Deno.KvKey => ["sensor_info"],
+  pending: (instance: string, batch: number): Deno.KvKey => ["pending", instance, batch],
+  pendingOf: (instance: string): Deno.KvKey => ["pending", instance],
+  pendingPrefix: (): Deno.KvKey => ["pending"],
+  instance: (instance: string): Deno.KvKey => ["instance", instance],
+};

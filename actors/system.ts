@@ -1,0 +1,269 @@
+/**
+ * The actor system: per-IP actors in memory, write-behind to Deno KV (DESIGN section 4).
+ *
+ * - Events are applied in memory through the pure `step`; the events since the last
+ *   flush are the actor's delta.
+ * - A flush commits dirty actors in batched `atomic()`s with a versionstamp check each.
+ *   On a conflict (another isolate or process wrote the actor) it re-reads the actor and
+ *   re-applies the delta, so no update is lost.
+ * - Idle actors are passivated (flushed and dropped); the number in memory is capped.
+ */
+import type { Clock } from "../lib/clock.ts";
+import type { Detector } from "../lib/detectors/mod.ts";
+import { log } from "../lib/log.ts";
+import type { Anomaly, NormalisedEvent } from "../lib/schema.ts";
+import { type ActorState, newActor, step } from "./actor.ts";
+import { commitActors, readActors } from "./store.ts";
+
+/** Where a batch of events came from, for crash recovery (see `pipeline.ts`). */
+export interface Origin {
+  instance: string;
+  batch: number;
+}
+
+interface Slot {
+  state: ActorState;
+  versionstamp: string | null;
+  /** Events applied since the last flush, with their origin. */
+  delta: { ev: NormalisedEvent; origin: Origin }[];
+  touched: number;
+}
+
+export interface ActorSystemOptions {
+  clock: Clock;
+  detectors: readonly Detector[];
+  /** Most actors kept in memory; the least recently used are passivated past it. */
+  maxActors?: number;
+  /** Passivate actors untouched this long (wall clock). */
+  idleMs?: number;
+  /** Forget an actor not written this long (KV `expireIn` plus a stamp in the value). */
+  ttlMs?: number;
+  /** Flush an actor early once its delta holds this many events (bounds memory per actor). */
+  maxDelta?: number;
+}
+
+export interface FlushStats {
+  actors: number;
+  commits: number;
+  conflicts: number;
+}
+
+/** Bounds a single atomic commit: KV allows 100 checks and 800 KiB of mutations. */
+const MAX_ACTORS_PER_COMMIT = 90;
+const MAX_BYTES_PER_COMMIT = 600_000;
+
+export class ActorSystem {
+  readonly #kv: Deno.Kv;
+  readonly #o: Required<ActorSystemOptions>;
+  readonly #slots = new Map<string, Slot>();
+  #lock: Promise<unknown> = Promise.resolve();
+  /** Anomalies raised again while re-applying a delta after a conflict. */
+  onRebaseAnomalies: (a: Anomaly[]) => Promise<void> = async () => {};
+  readonly stats = { flushes: 0, commits: 0, conflicts: 0, passivated: 0, activated: 0 };
+
+  constructor(kv: Deno.Kv, options: ActorSystemOptions) {
+    this.#kv = kv;
+    this.#o = {
+      maxActors: 50_000,
+      idleMs: 5 * 60_000,
+      ttlMs: 7 * 86_400_000,
+      maxDelta: 500,
+      ...options,
+    };
+  }
+
+  /** Number of actors in memory. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** Run `fn` with exclusive access to the slots (apply, flush and passivate interleave otherwise). */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Apply events (in order) to their actors; returns the anomalies raised or updated.
+   * An actor whose stored marks show it already has `origin`'s batch skips it (replay after a crash).
+   */
+  apply(events: readonly NormalisedEvent[], origin: Origin): Promise<Anomaly[]> {
+    return this.#exclusive(async () => {
+      await this.#activate(events.map((e) => e.src_ip));
+      const now = this.#o.clock.now();
+      const out: Anomaly[] = [];
+      let needFlush = false;
+      for (const ev of events) {
+        const slot = this.#slots.get(ev.src_ip)!;
+        const mark = slot.state.marks[origin.instance];
+        if (mark && mark[0] >= origin.batch) {
+          continue; // already in the stored state
+        }
+        const r = step(slot.state, ev, this.#o.detectors);
+        slot.delta.push({ ev, origin });
+        slot.touched = now;
+        for (const a of r.anomalies) out.push(a);
+        if (slot.delta.length >= this.#o.maxDelta) needFlush = true;
+      }
+      if (needFlush || this.#slots.size > this.#o.maxActors) await this.#flush();
+      if (this.#slots.size > this.#o.maxActors) this.#evict(Math.floor(this.#o.maxActors * 0.9));
+      return out;
+    });
+  }
+
+  async #activate(ips: readonly string[]): Promise<void> {
+    const now = this.#o.clock.now();
+    const missing: string[] = [];
+    const seen = new Set<string>();
+    for (const ip of ips) {
+      if (seen.has(ip)) continue;
+      seen.add(ip);
+      const slot = this.#slots.get(ip);
+      if (slot) {
+        // Move to the end: Map order is the LRU order.
+        this.#slots.delete(ip);
+        this.#slots.set(ip, slot);
+      } else missing.push(ip);
+    }
+    if (missing.length === 0) return;
+    const stored = await readActors(this.#kv, missing, now, this.#o.ttlMs);
+    for (const ip of missing) {
+      const s = stored.get(ip)!;
+      this.#slots.set(ip, {
+        state: s.state ?? newActor(ip),
+        versionstamp: s.versionstamp,
+        delta: [],
+        touched: now,
+      });
+      this.stats.activated++;
+    }
+  }
+
+  /** The in-memory state of an actor, if it is active. */
+  peek(ip: string): ActorState | undefined {
+    return this.#slots.get(ip)?.state;
+  }
+
+  /** The actor's state: from memory when active, else from KV (without activating it). */
+  async get(ip: string): Promise<ActorState | null> {
+    const slot = this.#slots.get(ip);
+    if (slot) return slot.state;
+    const stored = await readActors(this.#kv, [ip], this.#o.clock.now(), this.#o.ttlMs);
+    return stored.get(ip)?.state ?? null;
+  }
+
+  /** Write every dirty actor to KV. */
+  flush(): Promise<FlushStats> {
+    return this.#exclusive(() => this.#flush());
+  }
+
+  async #flush(): Promise<FlushStats> {
+    const dirty = [...this.#slots.values()].filter((s) => s.delta.length > 0);
+    const stats: FlushStats = { actors: dirty.length, commits: 0, conflicts: 0 };
+    let i = 0;
+    while (i < dirty.length) {
+      const chunk: Slot[] = [];
+      let bytes = 0;
+      while (i < dirty.length && chunk.length < MAX_ACTORS_PER_COMMIT) {
+        const size = JSON.stringify(dirty[i].state).length + 200;
+        if (chunk.length > 0 && bytes + size > MAX_BYTES_PER_COMMIT) break;
+        bytes += size;
+        chunk.push(dirty[i++]);
+      }
+      await this.#commitChunk(chunk, stats);
+    }
+    this.stats.flushes++;
+    this.stats.commits += stats.commits;
+    this.stats.conflicts += stats.conflicts;
+    return stats;
+  }
+
+  async #commitChunk(chunk: Slot[], stats: FlushStats): Promise<void> {
+    for (let attempt = 0;; attempt++) {
+      const now = this.#o.clock.now();
+      for (const slot of chunk) markApplied(slot, now);
+      const vs = await commitActors(this.#kv, chunk, now, this.#o.ttlMs);
+      stats.commits++;
+      if (vs !== null) {
+        for (const slot of chunk) {
+          slot.versionstamp = vs;
+          slot.delta = [];
+        }
+        return;
+      }
+      stats.conflicts++;
+      if (attempt > 100) throw new Error(`Cannot flush ${chunk.length} actors: conflicts did not stop`);
+      await this.#rebase(chunk, now);
+    }
+  }
+
+  /** Re-read actors whose stored version moved and re-apply their delta on top. */
+  async #rebase(chunk: Slot[], now: number): Promise<void> {
+    const stored = await readActors(this.#kv, chunk.map((s) => s.state.ip), now, this.#o.ttlMs);
+    const raised: Anomaly[] = [];
+    for (const slot of chunk) {
+      const s = stored.get(slot.state.ip)!;
+      if (s.versionstamp === slot.versionstamp) continue;
+      log.debug("actor changed in KV; re-applying delta", { ip: slot.state.ip, events: slot.delta.length });
+      let state = s.state ?? newActor(slot.state.ip);
+      // Keep only the delta the stored state lacks (another instance may have recovered it).
+      slot.delta = slot.delta.filter(({ origin }) => !(state.marks[origin.instance]?.[0] >= origin.batch));
+      for (const { ev } of slot.delta) {
+        const r = step(state, ev, this.#o.detectors);
+        state = r.state;
+        raised.push(...r.anomalies);
+      }
+      slot.state = state;
+      slot.versionstamp = s.versionstamp;
+    }
+    if (raised.length > 0) await this.onRebaseAnomalies(raised);
+  }
+
+  /** Flush, then drop actors untouched for `idleMs`. Returns how many were passivated. */
+  passivateIdle(): Promise<number> {
+    return this.#exclusive(async () => {
+      await this.#flush();
+      const cutoff = this.#o.clock.now() - this.#o.idleMs;
+      let n = 0;
+      for (const [ip, slot] of this.#slots) {
+        if (slot.touched <= cutoff && slot.delta.length === 0) {
+          this.#slots.delete(ip);
+          n++;
+        }
+      }
+      this.stats.passivated += n;
+      return n;
+    });
+  }
+
+  /** Drop clean actors, least recently used first, down to `target` (after a flush). */
+  #evict(target: number): void {
+    for (const [ip, slot] of this.#slots) {
+      if (this.#slots.size <= target) break;
+      if (slot.delta.length === 0) {
+        this.#slots.delete(ip);
+        this.stats.passivated++;
+      }
+    }
+  }
+
+  /** Flush everything and forget all actors (shutdown). */
+  close(): Promise<FlushStats> {
+    return this.#exclusive(async () => {
+      const st = await this.#flush();
+      this.#slots.clear();
+      return st;
+    });
+  }
+}
+
+/** Record in the state which batches of which instances it now contains; forget marks older than a day. */
+function markApplied(slot: Slot, now: number): void {
+  const marks = slot.state.marks;
+  for (const { origin } of slot.delta) {
+    const m = marks[origin.instance];
+    if (!m || m[0] < origin.batch) marks[origin.instance] = [origin.batch, now];
+  }
+  for (const [inst, m] of Object.entries(marks)) if (now - m[1] > 86_400_000) delete marks[inst];
+}

@@ -1,0 +1,162 @@
+/**
+ * Configuration: command-line flags over environment variables over defaults, parsed once
+ * into a frozen object. Later code never reads Deno.env.
+ */
+import { parseArgs } from "node:util";
+import { buildDetectors } from "./detectors/mod.ts";
+import { parseDuration } from "./duration.ts";
+import type { Level } from "./log.ts";
+
+export interface Config {
+  port: number;
+  hostname: string;
+  /** KV path; ":memory:" for a throw-away store; undefined on Deno Deploy (hosted KV). */
+  kvPath: string | undefined;
+  /** Ingest token every sensor presents (Authorization: Bearer / hello.token). */
+  ingestToken: string;
+  /** True when no token was configured and one was generated at start. */
+  ingestTokenGenerated: boolean;
+  demo: boolean;
+  demoRate: number;
+  logLevel: Level;
+  flushMs: number;
+  retentionMs: number;
+  actorTtlMs: number;
+  maxActors: number;
+  idleMs: number;
+  /** Raw detectors section, validated by the detector registry. */
+  detectors: Record<string, unknown>;
+}
+
+/** Thrown for a bad flag, variable or config file; the message says which and why. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Options and the variable each can also come from. */
+const OPTIONS = {
+  port: { env: "PORT", type: "string" },
+  host: { env: "HONEYWATCH_HOST", type: "string" },
+  kv: { env: "HONEYWATCH_KV", type: "string" },
+  "ingest-token": { env: "HONEYWATCH_INGEST_TOKEN", type: "string" },
+  demo: { env: "HONEYWATCH_DEMO", type: "boolean" },
+  "demo-rate": { env: "HONEYWATCH_DEMO_RATE", type: "string" },
+  "log-level": { env: "HONEYWATCH_LOG_LEVEL", type: "string" },
+  "flush-interval": { env: "HONEYWATCH_FLUSH_INTERVAL", type: "string" },
+  retention: { env: "HONEYWATCH_RETENTION", type: "string" },
+  "max-actors": { env: "HONEYWATCH_MAX_ACTORS", type: "string" },
+  "idle-after": { env: "HONEYWATCH_IDLE_AFTER", type: "string" },
+  config: { env: "HONEYWATCH_CONFIG", type: "string" },
+  help: { env: "", type: "boolean" },
+} as const;
+
+export const USAGE = `Usage: deno task start [options]
+
+  --port N              HTTP port (env PORT; default 8000)
+  --host NAME           address to listen on (env HONEYWATCH_HOST; default 0.0.0.0)
+  --kv PATH             Deno KV file, or :memory: (env HONEYWATCH_KV; default ./data/honeywatch.kv)
+  --ingest-token T      token sensors present (env HONEYWATCH_INGEST_TOKEN; default: generated, printed)
+  --demo                run the built-in demo feed (env HONEYWATCH_DEMO=1)
+  --demo-rate N         demo events per second (env HONEYWATCH_DEMO_RATE; default 20)
+  --flush-interval D    write-behind period for actor state (default 1s)
+  --retention D         how long events, anomalies and actors are kept (default 7d)
+  --max-actors N        actors kept in memory (default 50000)
+  --idle-after D        passivate actors idle this long (default 5m)
+  --config FILE         JSON file with a "detectors" section (env HONEYWATCH_CONFIG)
+  --log-level L         debug, info, warn or error (default info)`;
+
+/** Parse flags and environment into a frozen config. */
+export function loadConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = Deno.readTextFileSync,
+): Readonly<Config> & { help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, { type: v.type }])),
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const get = (name: keyof typeof OPTIONS): string | boolean | undefined => {
+    if (values[name] !== undefined) return values[name];
+    const envName = OPTIONS[name].env;
+    const v = envName ? env[envName] : undefined;
+    if (v === undefined || v === "") return undefined;
+    return OPTIONS[name].type === "boolean" ? !/^(0|false|no|off)$/i.test(v) : v;
+  };
+  const int = (name: keyof typeof OPTIONS, def: number, min: number, max: number): number => {
+    const v = get(name);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(
+        `Invalid --${name}: ${JSON.stringify(v)} must be an integer from ${min} to ${max}`,
+      );
+    }
+    return n;
+  };
+  const dur = (name: keyof typeof OPTIONS, def: number): number => {
+    const v = get(name);
+    if (v === undefined) return def;
+    const ms = parseDuration(String(v));
+    if (ms === null || ms <= 0) {
+      throw new ConfigError(
+        `Invalid --${name}: ${JSON.stringify(v)} must be a duration such as "500ms", "30s", "5m" or "7d"`,
+      );
+    }
+    return ms;
+  };
+  const level = (get("log-level") ?? "info") as string;
+  if (!["debug", "info", "warn", "error"].includes(level)) {
+    throw new ConfigError(`Invalid --log-level: ${JSON.stringify(level)} must be debug, info, warn or error`);
+  }
+  const onDeploy = env.DENO_DEPLOYMENT_ID !== undefined;
+  const kvFlag = get("kv") as string | undefined;
+  const token = get("ingest-token") as string | undefined;
+  if (token !== undefined && token.length < 8) {
+    throw new ConfigError(`Invalid --ingest-token: must be at least 8 characters (got ${token.length})`);
+  }
+  let detectors: Record<string, unknown> = {};
+  const file = get("config") as string | undefined;
+  if (file) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFile(file));
+    } catch (e) {
+      throw new ConfigError(`Cannot read config file ${JSON.stringify(file)}: ${(e as Error).message}`);
+    }
+    const d = (json as { detectors?: unknown })?.detectors ?? {};
+    if (typeof d !== "object" || d === null || Array.isArray(d)) {
+      throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: "detectors" must be an object`);
+    }
+    detectors = d as Record<string, unknown>;
+  }
+  try {
+    buildDetectors(detectors); // validate now, with the message the registry gives
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  return Object.freeze({
+    port: int("port", 8000, 0, 65535),
+    hostname: (get("host") as string | undefined) ?? "0.0.0.0",
+    kvPath: kvFlag ?? (onDeploy ? undefined : "./data/honeywatch.kv"),
+    ingestToken: token ?? crypto.randomUUID().replaceAll("-", ""),
+    ingestTokenGenerated: token === undefined,
+    demo: get("demo") === true,
+    demoRate: int("demo-rate", 20, 1, 100_000),
+    logLevel: level as Level,
+    flushMs: dur("flush-interval", 1000),
+    retentionMs: dur("retention", 7 * 86_400_000),
+    actorTtlMs: dur("retention", 7 * 86_400_000),
+    maxActors: int("max-actors", 50_000, 100, 10_000_000),
+    idleMs: dur("idle-after", 5 * 60_000),
+    detectors: Object.freeze(detectors),
+    help: values.help === true,
+  });
+}

@@ -1,0 +1,6 @@
+export { buildDetectors, DetectorConfigError, registry } from "./registry.ts";
+export { type Detector, type Firing, grade } from "./detector.ts";
+export { bruteForce } from "./brute_force.ts";
+export { slowBruteForce } from "./slow_brute_force.ts";
+export { portScan } from "./port_scan.ts";
+export { rateBurst } from "./rate_burst.ts";

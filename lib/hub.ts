@@ -1,0 +1,119 @@
+/**
+ * Bounded fan-out of live messages (anomalies, later drift) to SSE and WebSocket
+ * subscribers. Each subscriber has a small queue that drops the oldest message and counts
+ * what it dropped, so a slow browser never slows ingest.
+ */
+import { type Anomaly, type Severity, severityRank } from "./schema.ts";
+
+/** A message on the hub; `json` is encoded once and shared by every subscriber. */
+export interface HubMessage {
+  /** Increasing per process; SSE `id:` for Last-Event-ID. */
+  seq: number;
+  event: "anomaly";
+  data: Anomaly;
+  json: string;
+}
+
+/** Which messages a subscriber wants (`?type=&minSeverity=&ip=&sensor=`). */
+export interface HubFilter {
+  types?: ReadonlySet<string>;
+  minSeverity?: Severity;
+  ip?: string;
+  sensor?: string;
+}
+
+/** Does `m` pass `f`? */
+export function matches(f: HubFilter, m: HubMessage): boolean {
+  const a = m.data;
+  if (f.types && f.types.size > 0 && !f.types.has(a.type)) return false;
+  if (f.minSeverity && severityRank(a.severity) < severityRank(f.minSeverity)) return false;
+  if (f.ip && a.ip !== f.ip) return false;
+  if (f.sensor && a.sensor !== f.sensor) return false;
+  return true;
+}
+
+/** One subscriber's queue. `wake` is called (at most once per take) when messages arrive. */
+export class Subscription {
+  queue: HubMessage[] = [];
+  dropped = 0;
+  #wake: (() => void) | null = null;
+  constructor(readonly filter: HubFilter, readonly cap: number, private readonly hub: Hub) {}
+
+  /** Queue a message, dropping the oldest past the cap. */
+  push(m: HubMessage): void {
+    this.queue.push(m);
+    if (this.queue.length > this.cap) {
+      this.queue.shift();
+      this.dropped++;
+      this.hub.dropped++;
+    }
+    const w = this.#wake;
+    if (w) {
+      this.#wake = null;
+      w();
+    }
+  }
+
+  /** Take everything queued. */
+  take(): HubMessage[] {
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+
+  /** Resolves when at least one message is queued (or at once if some are). */
+  wait(): Promise<void> {
+    if (this.queue.length > 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  close(): void {
+    this.hub.unsubscribe(this);
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  }
+}
+
+/** The process-wide hub. */
+export class Hub {
+  #subs = new Set<Subscription>();
+  #seq = 0;
+  /** Recent messages, for subscribers that resume with Last-Event-ID. */
+  #recent: HubMessage[] = [];
+  published = 0;
+  dropped = 0;
+
+  constructor(readonly recentCap = 500) {}
+
+  get subscribers(): number {
+    return this.#subs.size;
+  }
+
+  /**
+   * Subscribe with a filter. With `after`, messages newer than that seq still in the
+   * recent ring are queued first (resume after a reconnect).
+   */
+  subscribe(filter: HubFilter, cap = 256, after?: number): Subscription {
+    const s = new Subscription(filter, cap, this);
+    if (after !== undefined) {
+      for (const m of this.#recent) if (m.seq > after && matches(filter, m)) s.push(m);
+    }
+    this.#subs.add(s);
+    return s;
+  }
+
+  unsubscribe(s: Subscription): void {
+    this.#subs.delete(s);
+  }
+
+  publishAnomalies(anomalies: readonly Anomaly[]): void {
+    for (const a of anomalies) {
+      const m: HubMessage = { seq: ++this.#seq, event: "anomaly", data: a, json: JSON.stringify(a) };
+      this.#recent.push(m);
+      if (this.#recent.length > this.recentCap) this.#recent.shift();
+      this.published++;
+      for (const s of this.#subs) if (matches(s.filter, m)) s.push(m);
+    }
+  }
+}

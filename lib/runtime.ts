@@ -1,0 +1,107 @@
+/**
+ * The running parts of a server instance, wired together: actor system, pipeline, hub,
+ * sensors, and the timers that flush, passivate and stamp liveness. `main.ts` and tests
+ * build one with `startRuntime` and pass it to `createApp`.
+ */
+import { ActorSystem } from "../actors/system.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { buildDetectors } from "./detectors/mod.ts";
+import { Hub } from "./hub.ts";
+import { newId } from "./id.ts";
+import { log } from "./log.ts";
+import { Pipeline } from "./pipeline.ts";
+import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
+import { Sensors } from "./sensors.ts";
+
+/** The parts of the configuration the runtime uses. */
+export type RuntimeConfig = Pick<
+  Config,
+  "ingestToken" | "flushMs" | "retentionMs" | "actorTtlMs" | "maxActors" | "idleMs" | "detectors"
+>;
+
+export interface Runtime {
+  kv: Deno.Kv;
+  clock: Clock;
+  config: Readonly<RuntimeConfig>;
+  instance: string;
+  startedAt: number;
+  actors: ActorSystem;
+  pipeline: Pipeline;
+  hub: Hub;
+  sensors: Sensors;
+  /** Flush actors and sensors now (tests call this; the timer does it every flushMs). */
+  flush(): Promise<void>;
+  /** Stop timers, flush everything; the KV handle stays open (its owner closes it). */
+  close(): Promise<void>;
+}
+
+/** Build and start a runtime on an open KV. Recovers unflushed batches of dead instances first. */
+export async function startRuntime(
+  kv: Deno.Kv,
+  config: Readonly<RuntimeConfig>,
+  clock: Clock,
+): Promise<Runtime> {
+  const instance = newId(clock.now());
+  const detectors = buildDetectors(config.detectors);
+  const actors = new ActorSystem(kv, {
+    clock,
+    detectors,
+    maxActors: config.maxActors,
+    idleMs: config.idleMs,
+    ttlMs: config.actorTtlMs,
+  });
+  const hub = new Hub();
+  const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs });
+  const sensors = new Sensors(kv, clock);
+  await stampInstance(kv, instance, clock);
+  const recovered = await recoverPending(kv, pipeline, instance, clock);
+  if (recovered > 0) log.info("re-applied events after an unclean stop", { events: recovered });
+
+  let closed = false;
+  let ticking: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await pipeline.flush();
+    await sensors.persist();
+  };
+  const tick = () => {
+    ticking = ticking.then(flush).catch((e) => log.error("flush failed", { error: String(e) }));
+  };
+  const flushTimer = setInterval(tick, config.flushMs);
+  const idleTimer = setInterval(() => {
+    ticking = ticking.then(async () => {
+      await actors.passivateIdle();
+    }).catch((e) => log.error("passivation failed", { error: String(e) }));
+  }, Math.max(1000, Math.min(config.idleMs, 30_000)));
+  const stampTimer = setInterval(() => {
+    stampInstance(kv, instance, clock).catch((e) => log.warn("liveness stamp failed", { error: String(e) }));
+  }, INSTANCE_STAMP_MS);
+
+  return {
+    kv,
+    clock,
+    config,
+    instance,
+    startedAt: clock.now(),
+    actors,
+    pipeline,
+    hub,
+    sensors,
+    flush() {
+      const run = ticking.then(flush);
+      ticking = run.catch(() => {});
+      return run;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(flushTimer);
+      clearInterval(idleTimer);
+      clearInterval(stampTimer);
+      await ticking.catch(() => {});
+      await flush();
+      await actors.close();
+      await dropInstance(kv, instance);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * honeywatch server. Composes config, Deno KV, the runtime and the app; nothing else.
+ *
+ *   deno task start --port 8000 --kv ./data/honeywatch.kv --ingest-token T
+ */
+import { systemClock } from "./lib/clock.ts";
+import { ConfigError, loadConfig, USAGE } from "./lib/config.ts";
+import { startDemo } from "./lib/demo.ts";
+import { announce, log, setLogLevel } from "./lib/log.ts";
+import { startRuntime } from "./lib/runtime.ts";
+import { createApp } from "./routes/mod.ts";
+
+async function openKv(path: string | undefined): Promise<Deno.Kv> {
+  if (path && path !== ":memory:") {
+    const dir = path.replace(/[^/]*$/, "");
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+  }
+  return await Deno.openKv(path);
+}
+
+export async function main(args: string[]): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(args, Deno.env.toObject());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(e.message);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+  if (config.help) {
+    announce(USAGE);
+    return;
+  }
+  setLogLevel(config.logLevel);
+  const kv = await openKv(config.kvPath);
+  const rt = await startRuntime(kv, config, systemClock);
+  const app = createApp(rt);
+  let stopDemo = () => {};
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen({ port, hostname }) {
+      const host = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
+      announce(`honeywatch listening on http://${host}:${port}/`);
+      if (config.ingestTokenGenerated) {
+        announce(
+          `ingest token (generated for this run; set --ingest-token to fix it): ${config.ingestToken}`,
+        );
+      }
+      if (config.demo) {
+        stopDemo = startDemo({
+          url: `ws://127.0.0.1:${port}/ingest`,
+          token: config.ingestToken,
+          rate: config.demoRate,
+        });
+        announce(`demo feed: ${config.demoRate} Cowrie events/s as sensor "demo-honeypot"`);
+      }
+    },
+  }, app.fetch);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    stopDemo();
+    await server.shutdown();
+    await rt.close();
+    kv.close();
+    Deno.exit(0);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(sig, stop);
+    } catch { /* not supported here (e.g. Windows SIGTERM) */ }
+  }
+  await server.finished;
+}
+
+if (import.meta.main) await main(Deno.args);

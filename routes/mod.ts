@@ -1,0 +1,27 @@
+/**
+ * The app factory: every route mounted in one place. `main.ts` and the tests call
+ * `createApp(runtime)`.
+ */
+import { Hono } from "hono";
+import type { Runtime } from "../lib/runtime.ts";
+import { onError, securityHeaders } from "./_middleware.ts";
+import { apiRoutes } from "./api.ts";
+import { indexRoutes } from "./index.tsx";
+import { ingestRoutes } from "./ingest.ts";
+import { staticRoutes } from "./static.ts";
+import { streamRoutes } from "./stream.ts";
+
+export function createApp(rt: Runtime): Hono {
+  const app = new Hono();
+  app.use(securityHeaders());
+  app.onError(onError);
+  app.notFound((c) =>
+    c.json({ error: "not_found", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
+  );
+  app.route("/", ingestRoutes(rt));
+  app.route("/", streamRoutes(rt));
+  app.route("/", apiRoutes(rt));
+  app.route("/", indexRoutes(rt));
+  app.route("/", staticRoutes());
+  return app;
+}
