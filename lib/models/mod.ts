@@ -33,3 +33,4 @@ export {
   type PageHinkleyState,
 } from "./page_hinkley.ts";
 export { Ddm, type DdmOptions, type DdmState } from "./ddm.ts";
+export { Ccipca, type CcipcaOptions, type CcipcaState } from "./ccipca.ts";
