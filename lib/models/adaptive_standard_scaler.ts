@@ -1,31 +1,32 @@
 /** Exponentially weighted per-feature z-score, River `preprocessing.AdaptiveStandardScaler`. */
-import { EWVar, type EWVarState } from "./ew_var.ts";
+import { EwVar, type EwVarState } from "./ew_var.ts";
 import type { Features } from "./standard_scaler.ts";
 
 /** Plain-JSON state of an {@linkcode AdaptiveStandardScaler}. */
 export interface AdaptiveStandardScalerState {
   fadingFactor: number;
-  features: Record<string, EWVarState>;
+  features: Record<string, EwVarState>;
 }
 
 /**
- * Per-feature `z = (x − EWMean)/sqrt(EWVar)` (0 unless `EWVar > 0`), River's
+ * Per-feature `z = (x − EwMean)/sqrt(EwVar)` (0 unless `EwVar > 0`), River's
  * default fading factor 0.3. River's docs learn before transforming.
  */
 export class AdaptiveStandardScaler {
+  /** Weight of the newest value. */
   readonly fadingFactor: number;
-  #vars = new Map<string, EWVar>();
+  #vars = new Map<string, EwVar>();
 
   /** `fadingFactor` in (0, 1), weight of the newest value. */
   constructor(fadingFactor = 0.3) {
-    this.fadingFactor = new EWVar(fadingFactor).fadingFactor;
+    this.fadingFactor = new EwVar(fadingFactor).fadingFactor;
   }
 
   /** Update the statistics of every feature present in `x`. */
   learnOne(x: Features): void {
     for (const [name, xi] of Object.entries(x)) {
       let v = this.#vars.get(name);
-      if (!v) this.#vars.set(name, v = new EWVar(this.fadingFactor));
+      if (!v) this.#vars.set(name, v = new EwVar(this.fadingFactor));
       v.update(xi);
     }
   }
@@ -52,7 +53,7 @@ export class AdaptiveStandardScaler {
   /** Restore from {@linkcode AdaptiveStandardScaler.toJSON}. */
   static fromJSON(state: AdaptiveStandardScalerState): AdaptiveStandardScaler {
     const s = new AdaptiveStandardScaler(state.fadingFactor);
-    for (const [k, v] of Object.entries(state.features)) s.#vars.set(k, EWVar.fromJSON(v));
+    for (const [k, v] of Object.entries(state.features)) s.#vars.set(k, EwVar.fromJSON(v));
     return s;
   }
 }

@@ -51,6 +51,7 @@ interface Row {
  * ```
  */
 export class Adwin {
+  /** Resolved options. */
   readonly options: Readonly<Required<AdwinOptions>>;
   #rows: Row[] = [{ totals: [], variances: [] }];
   #width = 0;

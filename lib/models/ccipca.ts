@@ -39,7 +39,9 @@ function dot(a: readonly number[], b: readonly number[]): number {
  * squared residual of `x` outside the tracked subspace.
  */
 export class Ccipca {
+  /** Number of components tracked. */
   readonly nComponents: number;
+  /** Amnesic parameter `l`. */
   readonly amnesic: number;
   #n = 0;
   #mean: number[] | null = null;

@@ -30,6 +30,7 @@ export interface DdmState {
  * The state is reset on the update after a drift.
  */
 export class Ddm {
+  /** Resolved options. */
   readonly options: Readonly<Required<DdmOptions>>;
   #n = 0;
   #p = 0;

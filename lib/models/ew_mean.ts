@@ -1,8 +1,8 @@
-/** Exponentially weighted mean, River `stats.EWMean`. */
+/** Exponentially weighted mean, River `stats.EwMean`. */
 import { checkFraction } from "./_check.ts";
 
-/** Plain-JSON state of an {@linkcode EWMean}. */
-export interface EWMeanState {
+/** Plain-JSON state of an {@linkcode EwMean}. */
+export interface EwMeanState {
   fadingFactor: number;
   mean: number;
   initialised: boolean;
@@ -12,14 +12,15 @@ export interface EWMeanState {
  * Exponentially weighted mean: the first value initialises it, then
  * `mean = a·x + (1 − a)·mean` where `a` (fading factor) weighs the new value.
  */
-export class EWMean {
+export class EwMean {
+  /** Weight of the newest value. */
   readonly fadingFactor: number;
   #mean = 0;
   #initialised = false;
 
   /** `fadingFactor` in (0, 1); River's default is 0.5. */
   constructor(fadingFactor = 0.5) {
-    checkFraction("EWMean", "fadingFactor", fadingFactor);
+    checkFraction("EwMean", "fadingFactor", fadingFactor);
     this.fadingFactor = fadingFactor;
   }
 
@@ -39,13 +40,13 @@ export class EWMean {
   }
 
   /** Plain-JSON snapshot. */
-  toJSON(): EWMeanState {
+  toJSON(): EwMeanState {
     return { fadingFactor: this.fadingFactor, mean: this.#mean, initialised: this.#initialised };
   }
 
-  /** Restore from {@linkcode EWMean.toJSON}. */
-  static fromJSON(state: EWMeanState): EWMean {
-    const m = new EWMean(state.fadingFactor);
+  /** Restore from {@linkcode EwMean.toJSON}. */
+  static fromJSON(state: EwMeanState): EwMean {
+    const m = new EwMean(state.fadingFactor);
     m.#mean = state.mean;
     m.#initialised = state.initialised;
     return m;

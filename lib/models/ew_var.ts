@@ -1,24 +1,24 @@
-/** Exponentially weighted variance, River `stats.EWVar`. */
-import { EWMean, type EWMeanState } from "./ew_mean.ts";
+/** Exponentially weighted variance, River `stats.EwVar`. */
+import { EwMean, type EwMeanState } from "./ew_mean.ts";
 
-/** Plain-JSON state of an {@linkcode EWVar}. */
-export interface EWVarState {
-  mean: EWMeanState;
-  sqMean: EWMeanState;
+/** Plain-JSON state of an {@linkcode EwVar}. */
+export interface EwVarState {
+  mean: EwMeanState;
+  sqMean: EwMeanState;
 }
 
 /**
- * Exponentially weighted variance `EWMean(x²) − EWMean(x)²`. Rounding can make
+ * Exponentially weighted variance `EwMean(x²) − EwMean(x)²`. Rounding can make
  * it slightly negative; callers guard with `> 0` as River does.
  */
-export class EWVar {
-  #mean: EWMean;
-  #sqMean: EWMean;
+export class EwVar {
+  #mean: EwMean;
+  #sqMean: EwMean;
 
   /** `fadingFactor` in (0, 1); River's default is 0.5. */
   constructor(fadingFactor = 0.5) {
-    this.#mean = new EWMean(fadingFactor);
-    this.#sqMean = new EWMean(fadingFactor);
+    this.#mean = new EwMean(fadingFactor);
+    this.#sqMean = new EwMean(fadingFactor);
   }
 
   /** The fading factor shared by both means. */
@@ -44,15 +44,15 @@ export class EWVar {
   }
 
   /** Plain-JSON snapshot. */
-  toJSON(): EWVarState {
+  toJSON(): EwVarState {
     return { mean: this.#mean.toJSON(), sqMean: this.#sqMean.toJSON() };
   }
 
-  /** Restore from {@linkcode EWVar.toJSON}. */
-  static fromJSON(state: EWVarState): EWVar {
-    const v = new EWVar(state.mean.fadingFactor);
-    v.#mean = EWMean.fromJSON(state.mean);
-    v.#sqMean = EWMean.fromJSON(state.sqMean);
+  /** Restore from {@linkcode EwVar.toJSON}. */
+  static fromJSON(state: EwVarState): EwVar {
+    const v = new EwVar(state.mean.fadingFactor);
+    v.#mean = EwMean.fromJSON(state.mean);
+    v.#sqMean = EwMean.fromJSON(state.sqMean);
     return v;
   }
 }

@@ -1,6 +1,6 @@
 /** Score-then-learn EWMA z-score for one numeric stream. */
 import { checkInteger } from "./_check.ts";
-import { EWVar, type EWVarState } from "./ew_var.ts";
+import { EwVar, type EwVarState } from "./ew_var.ts";
 
 /** Options of an {@linkcode EwmaZScore}. */
 export interface EwmaZScoreOptions {
@@ -14,7 +14,7 @@ export interface EwmaZScoreOptions {
 export interface EwmaZScoreState {
   gracePeriod: number;
   n: number;
-  ewVar: EWVarState;
+  ewVar: EwVarState;
 }
 
 /**
@@ -30,15 +30,16 @@ export interface EwmaZScoreState {
  * ```
  */
 export class EwmaZScore {
+  /** Values learnt before any non-zero score. */
   readonly gracePeriod: number;
   #n = 0;
-  #ewVar: EWVar;
+  #ewVar: EwVar;
 
   /** Create with River's fading factor 0.3 and no grace period by default. */
   constructor(options: EwmaZScoreOptions = {}) {
     this.gracePeriod = options.gracePeriod ?? 0;
     checkInteger("EwmaZScore", "gracePeriod", this.gracePeriod, 0);
-    this.#ewVar = new EWVar(options.fadingFactor ?? 0.3);
+    this.#ewVar = new EwVar(options.fadingFactor ?? 0.3);
   }
 
   /** Values learnt so far. */
@@ -75,7 +76,7 @@ export class EwmaZScore {
   static fromJSON(state: EwmaZScoreState): EwmaZScore {
     const z = new EwmaZScore({ fadingFactor: state.ewVar.mean.fadingFactor, gracePeriod: state.gracePeriod });
     z.#n = state.n;
-    z.#ewVar = EWVar.fromJSON(state.ewVar);
+    z.#ewVar = EwVar.fromJSON(state.ewVar);
     return z;
   }
 }

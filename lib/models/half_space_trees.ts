@@ -1,11 +1,22 @@
 /** Half-Space Trees anomaly detector with River `anomaly.HalfSpaceTrees` semantics. */
 import { checkInteger } from "./_check.ts";
+import {
+  byCodeUnit,
+  type ExportedTree,
+  exportTree,
+  growTree,
+  importTree,
+  type Tree,
+  treeFromJSON,
+  treeSize,
+  type TreeState,
+  treeToJSON,
+} from "./_hst_tree.ts";
 import { PythonRandom, type PythonRandomState } from "./python_random.ts";
-import { type Rng, uniform, weightedIndex } from "./rng.ts";
+import type { Rng } from "./rng.ts";
 import type { Features } from "./standard_scaler.ts";
 
-/** River's split padding: thresholds avoid the outer 15 % of a node's range. */
-const PADDING = 0.15;
+export type { ExportedTree, TreeState as HalfSpaceTreeState };
 
 /** Options of {@linkcode HalfSpaceTrees}; defaults are River's. */
 export interface HalfSpaceTreesOptions {
@@ -23,17 +34,6 @@ export interface HalfSpaceTreesOptions {
   rng?: Rng;
 }
 
-/** One tree in the stored-vector format: pre-order, `[feature, threshold]` or `null` for a leaf. */
-export type ExportedTree = ReadonlyArray<readonly [string, number] | null>;
-
-/** Plain-JSON state of one tree: parallel pre-order arrays (`feature` −1 marks a leaf). */
-export interface HalfSpaceTreeState {
-  feature: number[];
-  threshold: number[];
-  lMass: number[];
-  rMass: number[];
-}
-
 /** Plain-JSON state of {@linkcode HalfSpaceTrees}. */
 export interface HalfSpaceTreesState {
   nTrees: number;
@@ -43,29 +43,8 @@ export interface HalfSpaceTreesState {
   counter: number;
   firstWindow: boolean;
   features: string[] | null;
-  trees: HalfSpaceTreeState[] | null;
+  trees: TreeState[] | null;
   rng: PythonRandomState | null;
-}
-
-interface Tree {
-  feature: Int32Array;
-  threshold: Float64Array;
-  lMass: Float64Array;
-  rMass: Float64Array;
-}
-
-/** Python's `sorted()` on strings: code-unit order, not locale order. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function emptyTree(size: number): Tree {
-  return {
-    feature: new Int32Array(size).fill(-1),
-    threshold: new Float64Array(size),
-    lMass: new Float64Array(size),
-    rMass: new Float64Array(size),
-  };
 }
 
 /**
@@ -82,8 +61,11 @@ function emptyTree(size: number): Tree {
  * ```
  */
 export class HalfSpaceTrees {
+  /** Number of trees. */
   readonly nTrees: number;
+  /** Tree height (levels − 1). */
   readonly height: number;
+  /** Points per reference window. */
   readonly windowSize: number;
   /** `0.1 · windowSize`: a node with less reference mass ends a walk. */
   readonly sizeLimit: number;
@@ -108,7 +90,7 @@ export class HalfSpaceTrees {
       throw new RangeError(`Cannot create HalfSpaceTrees: height is ${this.height}, must be <= 24`);
     }
     this.sizeLimit = 0.1 * this.windowSize;
-    this.maxScore = this.nTrees * this.windowSize * (2 ** (this.height + 1) - 1);
+    this.maxScore = this.nTrees * this.windowSize * treeSize(this.height);
     this.#limits = {};
     for (const [name, [lo, hi]] of Object.entries(options.limits ?? {})) {
       if (!(lo < hi)) {
@@ -136,38 +118,9 @@ export class HalfSpaceTrees {
     const features = [...names].sort(byCodeUnit);
     const hst = new HalfSpaceTrees({ nTrees: trees.length, height, windowSize: options.windowSize });
     hst.#features = features;
-    hst.#trees = trees.map((exported, t) => {
-      if (exported.length !== size) {
-        throw new RangeError(`Cannot load trees: tree ${t} has ${exported.length} nodes, expected ${size}`);
-      }
-      const tree = emptyTree(size);
-      hst.#forEachNode((i, depth) => {
-        const node = exported[i];
-        if ((node === null) !== (depth === height)) {
-          throw new RangeError(
-            `Cannot load trees: tree ${t} node ${i} at depth ${depth} is ${JSON.stringify(node)}, ` +
-              `leaves must be exactly the nodes at depth ${height}`,
-          );
-        }
-        if (node) {
-          tree.feature[i] = features.indexOf(node[0]);
-          tree.threshold[i] = node[1];
-        }
-      });
-      return tree;
-    });
+    hst.#trees = trees.map((tree, t) => importTree(tree, height, features, `tree ${t}`));
     hst.#rng = null;
     return hst;
-  }
-
-  /** Visit node indices in pre-order with their depth. */
-  #forEachNode(visit: (index: number, depth: number) => void): void {
-    const walk = (i: number, depth: number): number => {
-      visit(i, depth);
-      if (depth === this.height) return i + 1;
-      return walk(walk(i + 1, depth + 1), depth + 1);
-    };
-    walk(0, 0);
   }
 
   /** True once the trees exist (after the first `learnOne`, or loaded). */
@@ -184,35 +137,15 @@ export class HalfSpaceTrees {
     const rng = this.#rng;
     if (!rng) throw new Error("Cannot build HalfSpaceTrees: no random source");
     const features = Object.keys(x).sort(byCodeUnit);
+    if (features.length === 0 && this.height > 0) {
+      throw new RangeError("Cannot build HalfSpaceTrees: the first observation has no features");
+    }
     const limits = features.map((f): [number, number] => {
       const l = this.#limits[f];
       return l ? [l[0], l[1]] : [0, 1];
     });
-    const size = 2 ** (this.height + 1) - 1;
-    const trees: Tree[] = [];
-    for (let t = 0; t < this.nTrees; t++) {
-      const tree = emptyTree(size);
-      let next = 0;
-      // Pre-order, one weighted feature draw then one threshold draw per branch.
-      const grow = (remaining: number): void => {
-        const i = next++;
-        if (remaining === 0) return;
-        const on = weightedIndex(rng, limits.map(([lo, hi]) => hi - lo));
-        const [a, b] = limits[on];
-        const at = uniform(rng, a + PADDING * (b - a), b - PADDING * (b - a));
-        tree.feature[i] = on;
-        tree.threshold[i] = at;
-        limits[on] = [a, at];
-        grow(remaining - 1);
-        limits[on] = [at, b];
-        grow(remaining - 1);
-        limits[on] = [a, b];
-      };
-      grow(this.height);
-      trees.push(tree);
-    }
+    this.#trees = Array.from({ length: this.nTrees }, () => growTree(rng, limits, this.height));
     this.#features = features;
-    this.#trees = trees;
     this.#rng = null;
   }
 
@@ -269,9 +202,7 @@ export class HalfSpaceTrees {
   /** The trees in the stored-vector format (empty before they are built). */
   exportTrees(): ExportedTree[] {
     const features = this.#features;
-    return (this.#trees ?? []).map((tree) =>
-      Array.from(tree.feature, (f, i) => (f < 0 ? null : [features![f], tree.threshold[i]] as const))
-    );
+    return (this.#trees ?? []).map((tree) => exportTree(tree, features!));
   }
 
   /** Plain-JSON snapshot; before the trees exist only a seeded (CPython) generator can be saved. */
@@ -293,12 +224,7 @@ export class HalfSpaceTrees {
       counter: this.#counter,
       firstWindow: this.#firstWindow,
       features: this.#features ? [...this.#features] : null,
-      trees: this.#trees?.map((t) => ({
-        feature: Array.from(t.feature),
-        threshold: Array.from(t.threshold),
-        lMass: Array.from(t.lMass),
-        rMass: Array.from(t.rMass),
-      })) ?? null,
+      trees: this.#trees?.map(treeToJSON) ?? null,
       rng,
     };
   }
@@ -314,12 +240,7 @@ export class HalfSpaceTrees {
     hst.#counter = state.counter;
     hst.#firstWindow = state.firstWindow;
     hst.#features = state.features ? [...state.features] : null;
-    hst.#trees = state.trees?.map((t) => ({
-      feature: Int32Array.from(t.feature),
-      threshold: Float64Array.from(t.threshold),
-      lMass: Float64Array.from(t.lMass),
-      rMass: Float64Array.from(t.rMass),
-    })) ?? null;
+    hst.#trees = state.trees?.map(treeFromJSON) ?? null;
     hst.#rng = state.rng ? PythonRandom.fromJSON(state.rng) : null;
     if (!hst.#trees && !hst.#rng) {
       throw new Error("Cannot restore HalfSpaceTrees: state has neither trees nor rng");

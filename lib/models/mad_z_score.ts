@@ -40,7 +40,9 @@ function sortedMedian(s: readonly number[]): number {
  * until the window holds `minSamples` values.
  */
 export class MadZScore {
+  /** Number of most recent values kept. */
   readonly windowSize: number;
+  /** Values needed before any non-zero score. */
   readonly minSamples: number;
   #window: number[] = [];
   #sorted: number[] = [];

@@ -8,8 +8,8 @@ export type { AnomalyDetector, InputOf, SnapshotDetector, StateOf, Verdict } fro
 export { type Rng, uniform, weightedIndex } from "./rng.ts";
 export { PythonRandom, type PythonRandomState } from "./python_random.ts";
 export { Welford, type WelfordState } from "./welford.ts";
-export { EWMean, type EWMeanState } from "./ew_mean.ts";
-export { EWVar, type EWVarState } from "./ew_var.ts";
+export { EwMean, type EwMeanState } from "./ew_mean.ts";
+export { EwVar, type EwVarState } from "./ew_var.ts";
 export { type Features, StandardScaler, type StandardScalerState } from "./standard_scaler.ts";
 export { AdaptiveStandardScaler, type AdaptiveStandardScalerState } from "./adaptive_standard_scaler.ts";
 export { MinMaxScaler, type MinMaxScalerState } from "./min_max_scaler.ts";

@@ -37,6 +37,7 @@ export interface PageHinkleyState {
  * reset on the update after a drift.
  */
 export class PageHinkley {
+  /** Resolved options. */
   readonly options: Readonly<Required<PageHinkleyOptions>>;
   #n = 0;
   #mean = 0;

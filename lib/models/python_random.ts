@@ -122,6 +122,11 @@ export class PythonRandom implements Rng {
     return uniform(this, a, b);
   }
 
+  /** `random.choices(range(n))[0]` (no weights): `floor(random() · n)`. */
+  choicesIndex(n: number): number {
+    return Math.floor(this.random() * n);
+  }
+
   /** `random.choices(range(len(weights)), weights)[0]`. */
   weightedIndex(weights: readonly number[]): number {
     return weightedIndex(this, weights);

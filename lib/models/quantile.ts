@@ -15,6 +15,7 @@ export interface QuantileState {
  * Until five values are seen it answers from the sorted values; 0 when empty.
  */
 export class Quantile {
+  /** Quantile level in (0, 1). */
   readonly q: number;
   #increments: number[];
   #heights: number[] = [];

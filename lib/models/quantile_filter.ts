@@ -31,7 +31,9 @@ export interface QuantileFilterState<S> {
  * ```
  */
 export class QuantileFilter<D extends SnapshotDetector<never>> {
+  /** The wrapped detector. */
   readonly detector: D;
+  /** Whether flagged points are withheld from the detector. */
   readonly protectAnomalyDetector: boolean;
   #quantile: Quantile;
 

@@ -16,6 +16,7 @@ export interface StandardScalerState {
  * before transforming; for anomaly scoring, transform first, then learn.
  */
 export class StandardScaler {
+  /** Whether values are divided by the standard deviation. */
   readonly withStd: boolean;
   #stats = new Map<string, [number, number, number]>();
 

@@ -13,8 +13,11 @@ export interface ThresholdFilterState<S> {
  * detector never learns a flagged point, so it cannot absorb an attack.
  */
 export class ThresholdFilter<D extends SnapshotDetector<never>> {
+  /** The wrapped detector. */
   readonly detector: D;
+  /** Scores at or above this are anomalous. */
   readonly threshold: number;
+  /** Whether flagged points are withheld from the detector. */
   readonly protectAnomalyDetector: boolean;
 
   /** Wrap `detector` with a fixed `threshold`. */

@@ -25,7 +25,7 @@ referenceTest<StatsVectors>(
     const got = data.zscore_spike.values.map((x) => (s.learnOne({ x }), s.transformOne({ x }).x));
     // At t = 187 the reference squared the mean with Python's `mean ** 2` (glibc pow), whose
     // result there is the other neighbour of the exact square (0.4992 ulp from a midpoint);
-    // `m * m` is correctly rounded. EWVar's cancellation turns that one ulp into 1.6e-12.
+    // `m * m` is correctly rounded. EwVar's cancellation turns that one ulp into 1.6e-12.
     const POW_ROUNDING = new Set([187]);
     got.forEach((z, i) => {
       if (POW_ROUNDING.has(i)) assert.ok(Math.abs(z - expected[i]) < 1e-12 * Math.abs(expected[i]) * 10);

@@ -136,6 +136,7 @@ Deno.test("HalfSpaceTrees - limits rescale the split ranges; features are taken 
     }
   }
   assert.throws(() => new HalfSpaceTrees({ limits: { a: [1, 1] } }), /limits of "a" are \[1, 1\]/);
+  assert.throws(() => new HalfSpaceTrees().learnOne({}), /first observation has no features/);
 });
 
 Deno.test("HalfSpaceTrees - fromTrees rejects malformed trees", () => {

@@ -45,6 +45,9 @@ Deno.test("PythonRandom - uniform and weightedIndex use CPython's arithmetic", (
   const d = new PythonRandom(7);
   const target = d.random() * 6;
   assert.equal(weightedIndex(c, [1, 2, 3]), target < 1 ? 0 : target < 3 ? 1 : 2);
+  const e = new PythonRandom(11);
+  const f = new PythonRandom(11);
+  assert.equal(e.choicesIndex(7), Math.floor(f.random() * 7));
   assert.equal(uniform({ random: () => 0.5 }, 0, 4), 2);
   assert.equal(weightedIndex({ random: () => 0.5 }, [1, 1]), 1);
 });
