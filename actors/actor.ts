@@ -36,6 +36,9 @@ export interface RecentEvent {
   dst_port?: number;
 }
 
+/** An open anomaly inside the actor: when it was last emitted, and whether it changed since. */
+export type OpenAnomaly = Anomaly & { emittedAt: number; unsent?: boolean };
+
 /** An actor's whole state; stored in KV as one value (bounded in size). */
 export interface ActorState {
   v: 1;
@@ -56,7 +59,7 @@ export interface ActorState {
   /** Each detector's own state, by detector name. */
   det: Record<string, unknown>;
   /** The open anomaly of each type, with the event time it was last emitted. */
-  open: Record<string, Anomaly & { emittedAt: number }>;
+  open: Record<string, OpenAnomaly>;
   /** Highest batch of each server instance applied to this state (crash recovery). */
   marks: Record<string, [batch: number, wallMs: number]>;
 }
@@ -135,11 +138,15 @@ function raise(s: ActorState, d: Detector, f: Firing, ev: NormalisedEvent): Anom
       open.features = f.features;
     }
     open.evidence = mergeEvidence(open.evidence, f.evidence);
-    if (!severityUp && ev.ts - open.emittedAt < UPDATE_EVERY_MS) return null;
+    if (!severityUp && ev.ts - open.emittedAt < UPDATE_EVERY_MS) {
+      open.unsent = true; // sent with the next flush (`takeUnsent`)
+      return null;
+    }
     open.emittedAt = ev.ts;
+    open.unsent = false;
     return publicAnomaly(open);
   }
-  const a: Anomaly & { emittedAt: number } = {
+  const a: OpenAnomaly = {
     id: `${d.type}-${ev.id}`,
     type: d.type,
     detector: d.name,
@@ -163,9 +170,21 @@ function raise(s: ActorState, d: Detector, f: Firing, ev: NormalisedEvent): Anom
   return publicAnomaly(a);
 }
 
+/** Open anomalies updated since they were last emitted; marks them sent. */
+export function takeUnsent(s: ActorState): Anomaly[] {
+  const out: Anomaly[] = [];
+  for (const a of Object.values(s.open)) {
+    if (a.unsent) {
+      a.unsent = false;
+      out.push(publicAnomaly(a));
+    }
+  }
+  return out;
+}
+
 /** The anomaly without actor-internal fields. */
-export function publicAnomaly(a: Anomaly & { emittedAt?: number }): Anomaly {
-  const { emittedAt: _, ...rest } = a;
+export function publicAnomaly(a: Anomaly & { emittedAt?: number; unsent?: boolean }): Anomaly {
+  const { emittedAt: _, unsent: __, ...rest } = a;
   return { ...rest, evidence: [...rest.evidence], features: { ...rest.features } };
 }
 

@@ -12,7 +12,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { Detector } from "../lib/detectors/mod.ts";
 import { log } from "../lib/log.ts";
 import type { Anomaly, NormalisedEvent } from "../lib/schema.ts";
-import { type ActorState, newActor, step } from "./actor.ts";
+import { type ActorState, newActor, step, takeUnsent } from "./actor.ts";
 import { commitActors, readActors } from "./store.ts";
 
 /** Where a batch of events came from, for crash recovery (see `pipeline.ts`). */
@@ -57,8 +57,11 @@ export class ActorSystem {
   readonly #o: Required<ActorSystemOptions>;
   readonly #slots = new Map<string, Slot>();
   #lock: Promise<unknown> = Promise.resolve();
-  /** Anomalies raised again while re-applying a delta after a conflict. */
-  onRebaseAnomalies: (a: Anomaly[]) => Promise<void> = async () => {};
+  /**
+   * Receives anomalies raised outside `apply`: updates held back by the emit throttle
+   * (sent at flush) and those raised again while re-applying a delta after a conflict.
+   */
+  onAnomalies: (a: Anomaly[]) => Promise<void> = async () => {};
   readonly stats = { flushes: 0, commits: 0, conflicts: 0, passivated: 0, activated: 0 };
 
   constructor(kv: Deno.Kv, options: ActorSystemOptions) {
@@ -160,6 +163,8 @@ export class ActorSystem {
 
   async #flush(): Promise<FlushStats> {
     const dirty = [...this.#slots.values()].filter((s) => s.delta.length > 0);
+    const unsent = dirty.flatMap((s) => takeUnsent(s.state));
+    if (unsent.length > 0) await this.onAnomalies(unsent);
     const stats: FlushStats = { actors: dirty.length, commits: 0, conflicts: 0 };
     let i = 0;
     while (i < dirty.length) {
@@ -217,7 +222,7 @@ export class ActorSystem {
       slot.state = state;
       slot.versionstamp = s.versionstamp;
     }
-    if (raised.length > 0) await this.onRebaseAnomalies(raised);
+    if (raised.length > 0) await this.onAnomalies(raised);
   }
 
   /** Flush, then drop actors untouched for `idleMs`. Returns how many were passivated. */

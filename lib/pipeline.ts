@@ -69,7 +69,7 @@ export class Pipeline {
 
   constructor(options: PipelineOptions) {
     this.#o = options;
-    options.actors.onRebaseAnomalies = (a) => this.#emit(a);
+    options.actors.onAnomalies = (a) => this.#emit(a);
   }
 
   /** Ingest raw records; resolves once they are durable and applied to the actors. */

@@ -1,7 +1,7 @@
 /** REST: health, anomalies, events, actors, sensors. Lists page with `cursor`, newest first. */
 import { Hono } from "hono";
 import { z } from "zod";
-import { actorFeatures } from "../actors/actor.ts";
+import { actorFeatures, publicAnomaly } from "../actors/actor.ts";
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
 import { listAnomalies } from "../lib/anomaly_store.ts";
@@ -125,7 +125,7 @@ export function apiRoutes(rt: Runtime): Hono {
       sensors: s.sensors,
       /** Window features at the actor's latest event time. */
       features: actorFeatures(s, s.lastSeen),
-      openAnomalies: Object.values(s.open).map(({ emittedAt: _, ...a }) => a),
+      openAnomalies: Object.values(s.open).map(publicAnomaly),
       recent: s.recent.map((e) => ({ ...e, ts: toIso(e.ts) })),
     });
   });

@@ -58,10 +58,9 @@ export function streamRoutes(rt: Runtime): Hono {
     const lastId = c.req.header("last-event-id") ?? c.req.query("lastEventId");
     const after = lastId && /^\d+$/.test(lastId) ? Number(lastId) : undefined;
     const sub = rt.hub.subscribe(filter, QUEUE_CAP, after);
+    // A client that leaves cancels the body stream (Deno calls `cancel`); that ends the loop.
+    // (Deno.serve's legacy request.signal also fires on normal completion, so it is not used.)
     const abort = new AbortController();
-    const reqSignal = c.req.raw.signal;
-    // Hono swallows write errors, so the request's abort signal is what says the client left.
-    reqSignal.addEventListener("abort", () => abort.abort(), { once: true });
     const enc = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
