@@ -1,6 +1,6 @@
 /** Exponentially weighted per-feature z-score, River `preprocessing.AdaptiveStandardScaler`. */
 import { EwVar, type EwVarState } from "./ew_var.ts";
-import type { Features } from "./standard_scaler.ts";
+import type { Features } from "./features.ts";
 
 /** Plain-JSON state of an {@linkcode AdaptiveStandardScaler}. */
 export interface AdaptiveStandardScalerState {

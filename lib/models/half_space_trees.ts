@@ -14,7 +14,7 @@ import {
 } from "./_hst_tree.ts";
 import { PythonRandom, type PythonRandomState } from "./python_random.ts";
 import type { Rng } from "./rng.ts";
-import type { Features } from "./standard_scaler.ts";
+import type { Features } from "./features.ts";
 
 export type { ExportedTree, TreeState as HalfSpaceTreeState };
 

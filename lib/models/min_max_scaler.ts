@@ -1,5 +1,5 @@
 /** Per-feature online min-max scaling, River `preprocessing.MinMaxScaler`. */
-import type { Features } from "./standard_scaler.ts";
+import type { Features } from "./features.ts";
 
 /** Plain-JSON state of a {@linkcode MinMaxScaler}: per feature `[min, max]`. */
 export interface MinMaxScalerState {

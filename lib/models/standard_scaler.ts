@@ -1,7 +1,5 @@
 /** Per-feature online z-score, River `preprocessing.StandardScaler`. */
-
-/** A sparse numeric observation: feature name → value. */
-export type Features = Record<string, number>;
+import type { Features } from "./features.ts";
 
 /** Plain-JSON state of a {@linkcode StandardScaler}: per feature `[n, mean, var]`. */
 export interface StandardScalerState {
