@@ -9,6 +9,7 @@ export function Layout({ title, children }: { title: string; children: Component
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{title} · honeywatch</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/style.css" />
         <script type="module" src="/static/dist/client.js" />
       </head>
