@@ -85,6 +85,7 @@ function daysInMonth(y: number, m: number): number {
  */
 export function createSyslogReader(ctx: LineParserContext): (line: string) => SyslogLine | Rejected {
   const now = ctx.now ?? Date.now;
+  const where = `Cannot parse syslog line from sensor ${JSON.stringify(ctx.sensor)}`;
   let year = ctx.year ?? 0;
   let lastMonth = 0;
   // Consecutive lines usually share their second: cache the last header's time.
@@ -118,7 +119,7 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
   /** Reads `host tag: msg` from `at`; `ts` is already known. */
   function rest(line: string, at: number, ts: number): SyslogLine | Rejected {
     const sp = line.indexOf(" ", at);
-    if (sp < 0) return reject("unparsable_line", "Cannot parse syslog line: no tag after the host");
+    if (sp < 0) return reject("unparsable_line", `${where}: no tag after the host`);
     let host = line.slice(at, sp);
     let tagStart = sp + 1;
     if (host.endsWith(":")) { // no host: `Dec 10 06:55:46 sshd[1]: msg`
@@ -127,7 +128,7 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
     }
     const colon = line.indexOf(": ", tagStart);
     const end = colon < 0 && line.endsWith(":") ? line.length - 1 : colon;
-    if (end < 0) return reject("unparsable_line", 'Cannot parse syslog line: no "tag: " after the host');
+    if (end < 0) return reject("unparsable_line", `${where}: no "tag: " after the host`);
     const tag = line.slice(tagStart, end);
     const bracket = tag.indexOf("[");
     const program = bracket < 0 ? tag : tag.slice(0, bracket);
@@ -137,13 +138,13 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
 
   function iso(line: string, at: number): SyslogLine | Rejected {
     const sp = line.indexOf(" ", at);
-    if (sp < 0) return reject("truncated", "Cannot parse syslog line: it ends after the timestamp");
+    if (sp < 0) return reject("truncated", `${where}: it ends after the timestamp`);
     const text = line.slice(at, sp);
     let ts = parseTimestamp(text);
     if (ts === null && text.length >= 19 && !/[Zz+-]/.test(text.slice(19))) {
       ts = parseTimestamp(text + "Z"); // no zone: UTC
     }
-    if (ts === null) return reject("invalid_timestamp", `Cannot parse syslog timestamp ${quote(text)}`);
+    if (ts === null) return reject("invalid_timestamp", `${where}: timestamp ${quote(text)}`);
     return rest(line, sp + 1, ts);
   }
 
@@ -153,12 +154,12 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
     let i = at;
     for (let k = 0; k < 5; k++) {
       const sp = line.indexOf(" ", i);
-      if (sp < 0) return reject("truncated", "Cannot parse RFC 5424 line: fewer than 6 header fields");
+      if (sp < 0) return reject("truncated", `${where}: fewer than 6 RFC 5424 header fields`);
       fields.push(line.slice(i, sp));
       i = sp + 1;
     }
     const ts = fields[0] === "-" ? now() : parseTimestamp(fields[0]);
-    if (ts === null) return reject("invalid_timestamp", `Cannot parse syslog timestamp ${quote(fields[0])}`);
+    if (ts === null) return reject("invalid_timestamp", `${where}: timestamp ${quote(fields[0])}`);
     // Structured data: "-" or one or more [id k="v"] elements; a `]` inside a value is escaped.
     if (line.charCodeAt(i) === 91) {
       while (line.charCodeAt(i) === 91) {
@@ -177,11 +178,11 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
   }
 
   return function read(line: string): SyslogLine | Rejected {
-    if (line.length === 0) return reject("empty", "Cannot parse an empty line");
+    if (line.length === 0) return reject("empty", `${where}: the line is empty`);
     let at = 0;
     if (line.charCodeAt(0) === 60) { // "<PRI>"
       const gt = line.indexOf(">");
-      if (gt < 2 || gt > 4) return reject("unparsable_line", "Cannot parse syslog line: bad <PRI>");
+      if (gt < 2 || gt > 4) return reject("unparsable_line", `${where}: bad <PRI>`);
       at = gt + 1;
       if (line.charCodeAt(at) === 49 && line.charCodeAt(at + 1) === 32) return rfc5424(line, at + 2);
     }
@@ -194,9 +195,9 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
       const m = CLASSIC.exec(at === 0 ? line : line.slice(at));
       if (m !== null) {
         const mon = MONTHS[m[1]];
-        if (mon === undefined) return reject("invalid_timestamp", `Cannot parse syslog month ${quote(m[1])}`);
+        if (mon === undefined) return reject("invalid_timestamp", `${where}: month ${quote(m[1])}`);
         const ts = classicTime(mon, +m[2], +m[3], +m[4], +m[5]);
-        if (ts === null) return reject("invalid_timestamp", `Cannot parse syslog time ${quote(m[0])}`);
+        if (ts === null) return reject("invalid_timestamp", `${where}: time ${quote(m[0])}`);
         // Only the common 16-character header ("Dec 10 06:55:46 ") is cached.
         if (m[0].length === 16) {
           lastHeader = header;
@@ -206,8 +207,8 @@ export function createSyslogReader(ctx: LineParserContext): (line: string) => Sy
       }
     }
     if (CUT_HEADER.test(line.slice(at))) {
-      return reject("truncated", `Cannot parse syslog line: cut short ${quote(line)}`);
+      return reject("truncated", `${where}: cut short ${quote(line)}`);
     }
-    return reject("unparsable_line", `Cannot parse syslog header of ${quote(line)}`);
+    return reject("unparsable_line", `${where}: no syslog header in ${quote(line)}`);
   };
 }

@@ -72,7 +72,8 @@ export function createZeekParser(ctx: LineParserContext): { parse(line: string):
 
   function header(line: string): ParseResult {
     if (line.startsWith("#separator ")) {
-      separator = unescape(line.slice(11));
+      const sep = unescape(line.slice(11));
+      if (sep !== "") separator = sep; // an empty separator would split every character
       return { ok: "skip", detail: "zeek header" };
     }
     const tab = line.indexOf(separator);

@@ -130,3 +130,15 @@ Deno.test({
     assert.deepEqual([...protos].sort(), ["tcp", "udp"]);
   },
 });
+
+Deno.test("createFirewallParser - every prefix of every fixture line has a result, never a throw", () => {
+  const p = createFirewallParser({ sensor: "fw01", year: 2026 });
+  for (const name of ["shapes.log", "malformed.log"]) {
+    for (const line of Deno.readTextFileSync(fixture(name)).split("\n")) {
+      for (let i = 0; i <= line.length; i++) {
+        const r = p.parse(line.slice(0, i));
+        assert.ok(r.ok === true || r.ok === false || r.ok === "skip");
+      }
+    }
+  }
+});

@@ -271,3 +271,15 @@ Deno.test({
     assert.ok(failed > 0 && success > 0);
   },
 });
+
+Deno.test("createSshdParser - every prefix of every fixture line has a result, never a throw", () => {
+  const p = createSshdParser(ctx2026);
+  for (const name of ["shapes.log", "iso.log", "malformed.log"]) {
+    for (const line of Deno.readTextFileSync(fixture(name)).split("\n")) {
+      for (let i = 0; i <= line.length; i++) {
+        const r = p.parse(line.slice(0, i));
+        assert.ok(r.ok === true || r.ok === false || r.ok === "skip");
+      }
+    }
+  }
+});

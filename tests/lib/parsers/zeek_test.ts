@@ -72,3 +72,22 @@ Deno.test("createZeekParser - a CRLF header and record are read", () => {
   const r = p.parse("1757894400\tC1\t203.0.113.9\t1\t198.51.100.1\t22\r");
   assert.equal(r.ok, true, JSON.stringify(r));
 });
+
+Deno.test("createZeekParser - every prefix of every fixture line has a result, never a throw", () => {
+  for (const name of ["conn.log", "conn_json.log", "custom_header.log", "malformed.log"]) {
+    const p = createZeekParser({ sensor: "zeek1" });
+    for (const line of Deno.readTextFileSync(fixture(name)).split("\n")) {
+      for (let i = 0; i <= line.length; i++) {
+        const r = p.parse(line.slice(0, i));
+        assert.ok(r.ok === true || r.ok === false || r.ok === "skip");
+      }
+    }
+  }
+});
+
+Deno.test("createZeekParser - an empty #separator is ignored", () => {
+  const p = createZeekParser({ sensor: "zeek1" });
+  assert.equal(p.parse("#separator ").ok, "skip");
+  const r = p.parse(Deno.readTextFileSync(fixture("conn.log")).split("\n")[8]);
+  assert.equal(r.ok, true, JSON.stringify(r));
+});
