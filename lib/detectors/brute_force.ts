@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type Hits, hits, hitsAdd, hitsIn } from "../../actors/windows.ts";
 import { formatDuration } from "../duration.ts";
 import type { NormalisedEvent } from "../schema.ts";
-import { type Detector, grade } from "./detector.ts";
+import { type Detector, grade, multiplicity } from "./detector.ts";
 import { durationField } from "./_config.ts";
 
 /** Defaults are fail2ban's sshd jail: maxretry 5, findtime 10m. */
@@ -30,7 +30,7 @@ export function bruteForce(config: BruteForceConfig): Detector<State> {
     init: () => ({ failed: hits(cap), users: {} }),
     step(s: State, ev: NormalisedEvent) {
       if (ev.kind !== "login_failed") return null;
-      hitsAdd(s.failed, ev.ts, ev.id);
+      for (let k = Math.min(multiplicity(ev), cap); k > 0; k--) hitsAdd(s.failed, ev.ts, ev.id);
       if (ev.username !== undefined) {
         s.users[ev.username] = ev.ts;
         const names = Object.keys(s.users);
@@ -45,7 +45,7 @@ export function bruteForce(config: BruteForceConfig): Detector<State> {
         threshold: maxretry,
         window: { ms: findtime, label: formatDuration(findtime) },
         features: { failed_logins: count, distinct_usernames: users },
-        evidence: ids.slice(-20),
+        evidence: [...new Set(ids)].slice(-20),
         reason: `${count} failed logins in ${formatDuration(findtime)} (threshold ${maxretry})` +
           (users > 1 ? ` across ${users} usernames` : ""),
         ...grade(count, maxretry),

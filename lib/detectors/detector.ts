@@ -40,3 +40,13 @@ export function grade(value: number, threshold: number): { severity: Severity; s
   const score = Math.max(0, Math.min(1, 0.5 + 0.25 * Math.log2(Math.max(ratio, 1e-9))));
   return { severity, score: Math.round(score * 1000) / 1000 };
 }
+
+/**
+ * How many occurrences one event stands for: rsyslog folds repeats into one line
+ * ("message repeated 3 times: [ Failed password ... ]"), which the sshd parser keeps as
+ * `raw.repeated`.
+ */
+export function multiplicity(ev: NormalisedEvent): number {
+  const n = ev.raw?.repeated;
+  return typeof n === "number" && Number.isInteger(n) && n > 1 ? Math.min(n, 1000) : 1;
+}

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { formatDuration } from "../duration.ts";
 import type { NormalisedEvent } from "../schema.ts";
-import { type Detector, grade } from "./detector.ts";
+import { type Detector, grade, multiplicity } from "./detector.ts";
 import { durationField } from "./_config.ts";
 
 export const slowBruteForceConfig = z.object({
@@ -41,8 +41,9 @@ export function slowBruteForce(config: SlowBruteForceConfig): Detector<State> {
         s.since = ev.ts;
       }
       if (ev.ts > s.at) s.at = ev.ts;
-      s.level += 1;
-      s.poured += 1;
+      const n = multiplicity(ev);
+      s.level += n;
+      s.poured += n;
       s.ids.push(ev.id);
       if (s.ids.length > 20) s.ids.shift();
       if (s.level <= capacity) return null;

@@ -117,3 +117,49 @@ Deno.test("ingest HTTP - bad query values are 400 with the rule", async () => {
     await srv.close();
   }
 });
+
+Deno.test("ingest HTTP - sshd, firewall and zeek lines go through their parsers", async () => {
+  const srv = await startServer();
+  try {
+    const sshd = [
+      "Nov 25 10:00:01 web1 sshd[100]: Invalid user admin from 203.0.113.40 port 50000",
+      "Nov 25 10:00:02 web1 sshd[100]: Failed password for invalid user admin from 203.0.113.40 port 50000 ssh2",
+      "Nov 25 10:00:03 web1 sshd[100]: pam_unix(sshd:auth): check pass; user unknown",
+    ].join("\n");
+    const a = await srv.app.request("/api/ingest?source=sshd&sensor=web1", {
+      method: "POST",
+      body: sshd,
+      headers: auth,
+    });
+    // "Invalid user" and its "Failed password" are one attempt; pam chatter is skipped.
+    assert.deepEqual(await a.json(), { accepted: 1, rejected: 0, reasons: {}, skipped: 2 });
+    const fw =
+      "Nov 25 10:00:04 gw kernel: [UFW BLOCK] IN=eth0 OUT= MAC=00 SRC=203.0.113.41 DST=10.0.0.1 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=4000 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0";
+    const b = await srv.app.request("/api/ingest?source=firewall&sensor=gw", {
+      method: "POST",
+      body: fw,
+      headers: auth,
+    });
+    assert.equal((await b.json()).accepted, 1);
+    const ev = await (await srv.app.request("/api/events?ip=203.0.113.41")).json();
+    assert.equal(ev.items[0].kind, "firewall");
+    assert.equal(ev.items[0].dst_port, 23);
+    const zeek = JSON.stringify({
+      ts: 1764064800.5,
+      uid: "C1",
+      "id.orig_h": "203.0.113.42",
+      "id.orig_p": 5000,
+      "id.resp_h": "10.0.0.2",
+      "id.resp_p": 443,
+      proto: "tcp",
+    });
+    const c = await srv.app.request("/api/ingest?source=zeek&sensor=z1", {
+      method: "POST",
+      body: zeek,
+      headers: auth,
+    });
+    assert.equal((await c.json()).accepted, 1);
+  } finally {
+    await srv.close();
+  }
+});
