@@ -65,6 +65,7 @@ export class Spool {
   #bytes = 0;
   #waiters: (() => void)[] = [];
   #closed = false;
+  #mutex: Promise<unknown> = Promise.resolve();
 
   private constructor(opts: SpoolOptions) {
     this.#opts = opts;
@@ -144,7 +145,11 @@ export class Spool {
   }
 
   /** The positions after the newest batch with a seq at or below `seq` still on disk, or null. */
-  async positionsAt(seq: number): Promise<Record<string, FilePosition> | null> {
+  positionsAt(seq: number): Promise<Record<string, FilePosition> | null> {
+    return this.#locked(() => this.#positionsAt(seq));
+  }
+
+  async #positionsAt(seq: number): Promise<Record<string, FilePosition> | null> {
     for (let i = this.#segments.length - 1; i >= 0; i--) {
       const seg = this.#segments[i];
       if (seg.firstSeq > seq) continue;
@@ -163,23 +168,34 @@ export class Spool {
     events: unknown[],
     positions: Record<string, FilePosition>,
   ): Promise<SpooledBatch> {
-    const batch: SpooledBatch = { seq: this.#lastSeq + 1, source, events, positions };
-    let line = JSON.stringify(batch) + "\n";
-    let bytes = encoder.encode(line);
-    while (this.#bytes > 0 && this.#bytes + bytes.length > this.#opts.maxBytes && !this.#closed) {
+    // Size with a placeholder seq; a seq's digits change it by a few bytes at most.
+    const size =
+      encoder.encode(JSON.stringify({ seq: this.#lastSeq + 1, source, events, positions })).length + 24;
+    while (this.#bytes > 0 && this.#bytes + size > this.#opts.maxBytes && !this.#closed) {
       if (this.#opts.policy === "block") {
         await new Promise<void>((resolve) => this.#waiters.push(resolve));
       } else {
-        await this.#dropOldest();
-      }
-      if (batch.seq !== this.#lastSeq + 1) {
-        // A renumbering happened while we waited.
-        batch.seq = this.#lastSeq + 1;
-        line = JSON.stringify(batch) + "\n";
-        bytes = encoder.encode(line);
+        await this.#locked(() => this.#dropOldest());
       }
     }
+    return await this.#locked(() => this.#write(source, events, positions));
+  }
+
+  /** Runs `fn` after every earlier locked operation: seqs, segments and renumbering never interleave. */
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#mutex.then(fn, fn);
+    this.#mutex = run.catch(() => {});
+    return run;
+  }
+
+  async #write(
+    source: Source,
+    events: unknown[],
+    positions: Record<string, FilePosition>,
+  ): Promise<SpooledBatch> {
     if (this.#closed) throw new Error("Cannot append to the spool: it is closed");
+    const batch: SpooledBatch = { seq: this.#lastSeq + 1, source, events, positions };
+    const bytes = encoder.encode(JSON.stringify(batch) + "\n");
     if (!this.#head || this.#head.seg.bytes >= this.#segmentBytes) await this.#roll(batch.seq);
     const head = this.#head!;
     let n = 0;
@@ -239,7 +255,11 @@ export class Spool {
   }
 
   /** The first unacknowledged batch with a seq above `afterSeq`, or null. */
-  async next(afterSeq: number): Promise<SpooledBatch | null> {
+  next(afterSeq: number): Promise<SpooledBatch | null> {
+    return this.#locked(() => this.#next(afterSeq));
+  }
+
+  async #next(afterSeq: number): Promise<SpooledBatch | null> {
     const after = Math.max(afterSeq, this.#acked);
     for (const seg of this.#segments) {
       if (seg.lastSeq <= after) continue;
@@ -254,7 +274,11 @@ export class Spool {
   }
 
   /** Deletes fully acknowledged segments. Call after the checkpoint covering them is saved. */
-  async compact(): Promise<void> {
+  compact(): Promise<void> {
+    return this.#locked(() => this.#compact());
+  }
+
+  async #compact(): Promise<void> {
     while (this.#segments.length > 0 && this.#segments[0].lastSeq <= this.#acked) {
       const seg = this.#segments[0];
       if (this.#head?.seg === seg) {
@@ -275,7 +299,11 @@ export class Spool {
    * Gives every unacknowledged batch a new seq above `floor`, in order. For when the server's
    * high-water mark is above ours (the state dir was reset): it would take our seqs as repeats.
    */
-  async renumberAbove(floor: number): Promise<void> {
+  renumberAbove(floor: number): Promise<void> {
+    return this.#locked(() => this.#renumberAbove(floor));
+  }
+
+  async #renumberAbove(floor: number): Promise<void> {
     const pending: SpooledBatch[] = [];
     for (const seg of this.#segments) {
       for (const b of await this.#batchesOf(seg)) if (b.seq > this.#acked) pending.push(b);
@@ -289,7 +317,7 @@ export class Spool {
     this.#bytes = 0;
     this.#acked = floor;
     this.#lastSeq = floor;
-    for (const b of pending) await this.append(b.source, b.events, b.positions);
+    for (const b of pending) await this.#write(b.source, b.events, b.positions);
     log.warn("collector: renumbered spooled batches above the server's high-water mark", {
       floor,
       batches: pending.length,
@@ -297,7 +325,11 @@ export class Spool {
   }
 
   /** fsync the open segment if it has unsynced writes. */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    return this.#locked(() => this.#sync());
+  }
+
+  async #sync(): Promise<void> {
     if (this.#head?.dirty) {
       this.#head.dirty = false;
       await this.#head.file.sync();
@@ -305,8 +337,8 @@ export class Spool {
   }
 
   async close(): Promise<void> {
-    await this.sync().catch(() => {});
     this.#closed = true;
+    await this.sync().catch(() => {});
     this.#head?.file.close();
     this.#head = null;
     for (const w of this.#waiters) w();
