@@ -58,6 +58,7 @@ export class Pipeline {
   readonly #parsers = new Map<string, RecordParser>();
   #batch = 0;
   readonly #inFlight = new Set<number>();
+  #applied: Promise<void> = Promise.resolve();
   readonly stats: PipelineStats = {
     batches: 0,
     duplicates: 0,
@@ -99,6 +100,12 @@ export class Pipeline {
     }
     const batch = ++this.#batch;
     this.#inFlight.add(batch);
+    // Batches reach the actors in the order their numbers were handed out, whatever order
+    // their stores finish in: an actor's marks (crash recovery) assume increasing batches.
+    const previous = this.#applied;
+    const { promise: applied, resolve: appliedDone } = Promise.withResolvers<void>();
+    // The chain settles only when this batch and every earlier one have been applied.
+    this.#applied = Promise.all([previous, applied]).then(() => {});
     try {
       const outcome = await storeBatch(this.#o.kv, {
         sensor: input.sensor,
@@ -119,14 +126,17 @@ export class Pipeline {
       for (const [k, n] of Object.entries(reasons)) {
         this.stats.rejected[k] = (this.stats.rejected[k] ?? 0) + n;
       }
+      await previous;
       if (events.length > 0) {
         const anomalies = await this.#o.actors.apply(events, { instance: this.#o.instance, batch });
+        appliedDone();
         await this.#emit(anomalies);
       }
       let latestTs: number | null = null;
       for (const e of events) if (latestTs === null || e.ts > latestTs) latestTs = e.ts;
       return { accepted: events.length, rejected, reasons, skipped, duplicate: false, latestTs };
     } finally {
+      appliedDone();
       this.#inFlight.delete(batch);
     }
   }

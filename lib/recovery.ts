@@ -52,11 +52,13 @@ export async function recoverPending(
   let events = 0;
   for (const [inst, batches] of byInstance) {
     batches.sort((a, b) => a.batch - b.batch);
+    let ofInstance = 0;
     for (const { batch, p } of batches) {
       const evs = await readPendingEvents(kv, p);
       await pipeline.replay(evs, { instance: inst, batch });
-      events += evs.length;
+      ofInstance += evs.length;
     }
+    events += ofInstance;
     await pipeline.flush();
     await clearPending(kv, inst, batches.at(-1)!.batch);
     await retryLocked(() => kv.delete(keys.instance(inst)));

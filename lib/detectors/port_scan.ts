@@ -17,11 +17,15 @@ export type PortScanConfig = z.infer<typeof portScanConfig>;
 
 interface State {
   ports: Distinct;
-  ids: string[];
+  /** First sighting (in its window) of each port: [ts, event id], newest last, bounded. */
+  ids: [number, string][];
 }
 
-/** Kinds that name a destination port the source tried to reach. */
-const PORT_KINDS = new Set(["tcpip_request", "firewall", "conn", "connect"]);
+/**
+ * Kinds that name a destination port the source tried to reach. `connect` is left out: on a
+ * honeypot or sshd its port is the listening one (22, 2222), not one the source chose.
+ */
+const PORT_KINDS = new Set(["tcpip_request", "firewall", "conn"]);
 
 export function portScan(config: PortScanConfig): Detector<State> {
   const { ports, window } = config;
@@ -36,7 +40,7 @@ export function portScan(config: PortScanConfig): Detector<State> {
       const isNew = s.ports.v[key] === undefined || s.ports.v[key] <= ev.ts - window;
       distinctAdd(s.ports, key, ev.ts);
       if (isNew) {
-        s.ids.push(ev.id);
+        s.ids.push([ev.ts, ev.id]);
         if (s.ids.length > 20) s.ids.shift();
       }
       const n = distinctCount(s.ports, ev.ts, window);
@@ -47,7 +51,7 @@ export function portScan(config: PortScanConfig): Detector<State> {
         threshold: ports,
         window: { ms: window, label: formatDuration(window) },
         features: { distinct_ports: n, lowest_port: sample[0] ?? 0, highest_port: sample.at(-1) ?? 0 },
-        evidence: [...s.ids],
+        evidence: s.ids.filter(([t]) => t > ev.ts - window && t <= ev.ts).map(([, id]) => id),
         reason: `${n} distinct destination ports in ${formatDuration(window)} (threshold ${ports}), ` +
           `e.g. ${sample.join(", ")}`,
         ...grade(n, ports),

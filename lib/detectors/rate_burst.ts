@@ -1,4 +1,4 @@
-/** Request-rate burst: more than `events` events from one IP within `window` (any kind). */
+/** Request-rate burst: at least `events` events from one IP within `window` (any kind). */
 import { z } from "zod";
 import { bucketAdd, type Buckets, buckets, bucketSum } from "../../actors/windows.ts";
 import { formatDuration } from "../duration.ts";

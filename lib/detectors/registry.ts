@@ -80,7 +80,8 @@ export function buildDetectors(config: Record<string, unknown> = {}): Detector[]
       const issue = parsed.error.issues[0];
       const field = issue.path.join(".");
       const value = field ? (options as Record<string, unknown>)[String(issue.path[0])] : options;
-      const rule = issue.code === "custom" ? issue.message.replace(/^is .*?, /, "") : issue.message;
+      const msg = issue.code === "custom" ? issue.message.replace(/^is .*?, /, "") : issue.message;
+      const rule = msg.charAt(0).toLowerCase() + msg.slice(1);
       throw new DetectorConfigError(
         field
           ? `Invalid config for detector "${name}": field "${field}" is ${JSON.stringify(value)}, ${rule}`

@@ -299,10 +299,9 @@ function holdSensor(kv: Deno.Kv, sensor: string): { kv: Deno.Kv; release: () => 
   return { kv: proxy, release: () => gate.resolve() };
 }
 
-// BUG (reported, lib/pipeline.ts `ingest` with actors/system.ts `apply`): the batch number
-// is taken before `await storeBatch(...)`, so concurrent batches reach `actors.apply` out of
-// order. Once a flush has stored the later batch's mark in an actor, `apply` takes the
-// earlier batch as "already in the stored state" and silently drops its events.
+// Regression: concurrent batches once reached `actors.apply` out of order; after a flush stored
+// the later batch's mark in an actor, the earlier batch was taken as "already applied" and its
+// events dropped. Batches now reach the actors in the order of their numbers.
 Deno.test("Pipeline - a batch applied after a later one was flushed is not lost", async () => {
   const base = await Deno.openKv(":memory:");
   try {
@@ -320,15 +319,18 @@ Deno.test("Pipeline - a batch applied after a later one was flushed is not lost"
     const ip = "198.51.100.50";
     // Batch 1 (sensor "slow") is held in storeBatch; batch 2 (sensor "fast") goes through.
     const first = pipeline.ingest({ sensor: "slow", source: "cowrie", seq: 1, records: failures(ip, 6, 0) });
-    const second = await pipeline.ingest({
+    const secondP = pipeline.ingest({
       sensor: "fast",
       source: "cowrie",
       seq: 1,
       records: failures(ip, 1, 10),
     });
-    assert.equal(second.accepted, 1);
-    await pipeline.flush(); // the timer's flush: the actor now carries batch 2's mark
+    // Batch 2 is stored but waits for batch 1; a timer flush meanwhile must not let it jump ahead.
+    await new Promise((r) => setTimeout(r, 20));
+    await pipeline.flush();
     release();
+    const second = await secondP;
+    assert.equal(second.accepted, 1);
     assert.equal((await first).accepted, 6);
     await pipeline.flush();
     assert.equal((await actors.get(ip))?.events, 7, "6 events of batch 1 + 1 of batch 2");

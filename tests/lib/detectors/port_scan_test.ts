@@ -93,8 +93,8 @@ Deno.test("portScan - evidence is bounded to 20 first sightings", () => {
   assert.equal(f?.evidence.at(-1), "e5900");
 });
 
-// BUG (reported, lib/detectors/port_scan.ts): `s.ids` keeps the first sighting of every port
-// for ever (up to 20), so a firing cites ports probed hours before, outside its window.
+// Regression: evidence once kept the first sighting of every port for ever (up to 20), so a
+// firing cited ports probed hours before, outside its window.
 Deno.test("portScan - evidence cites only ports seen in the window", () => {
   const d = defaults();
   const s = d.init();
