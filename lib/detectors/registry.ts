@@ -27,7 +27,8 @@ export const registry: Readonly<Record<string, Entry>> = Object.freeze({
   slow_brute_force: {
     schema: slowBruteForceConfig,
     create: slowBruteForce as (c: unknown) => Detector,
-    description: "leaky bucket of failed logins per IP (CrowdSec ssh-slow-bf: capacity 10, 1 per 60s)",
+    description:
+      "leaky bucket of failed logins per IP over a long time (capacity 10, 1 per 10m, at least 10m)",
   },
   port_scan: {
     schema: portScanConfig,

@@ -1,7 +1,13 @@
 /**
  * Slow brute force: a leaky bucket of failed logins per IP, in the manner of CrowdSec's
- * crowdsecurity/ssh-slow-bf (capacity 10, leakspeed 60s): the bucket drains one event
- * per `leakspeed` and overflows when it holds more than `capacity`.
+ * crowdsecurity/ssh-slow-bf: the bucket drains one event per `leakspeed` and overflows when
+ * it holds more than `capacity`.
+ *
+ * CrowdSec's own values (capacity 10, leakspeed 60s) only overflow for more than one attempt a
+ * minute, which fail2ban's 5-in-10-minutes already catches. Our defaults aim at what that
+ * window misses: one attempt every few minutes for an hour or more (leakspeed 10m), and the
+ * bucket must have been filling for `minSpan` (10m) so a fast burst is left to `brute_force`.
+ * `{ "leakspeed": "60s", "minSpan": 0 }` gives CrowdSec's exact behaviour.
  */
 import { z } from "zod";
 import { formatDuration } from "../duration.ts";
@@ -11,7 +17,8 @@ import { durationField } from "./_config.ts";
 
 export const slowBruteForceConfig = z.object({
   capacity: z.number().int().min(1).default(10),
-  leakspeed: durationField.default(60_000),
+  leakspeed: durationField.default(600_000),
+  minSpan: z.union([z.literal(0), durationField]).default(600_000),
 }).strict();
 export type SlowBruteForceConfig = z.infer<typeof slowBruteForceConfig>;
 
@@ -24,7 +31,7 @@ interface State {
 }
 
 export function slowBruteForce(config: SlowBruteForceConfig): Detector<State> {
-  const { capacity, leakspeed } = config;
+  const { capacity, leakspeed, minSpan } = config;
   return {
     name: "slow_brute_force",
     type: "slow_brute_force",
@@ -46,9 +53,9 @@ export function slowBruteForce(config: SlowBruteForceConfig): Detector<State> {
       s.poured += n;
       s.ids.push(ev.id);
       if (s.ids.length > 20) s.ids.shift();
-      if (s.level <= capacity) return null;
-      const level = Math.round(s.level * 100) / 100;
       const span = ev.ts - s.since;
+      if (s.level <= capacity || span < minSpan) return null;
+      const level = Math.round(s.level * 100) / 100;
       return {
         value: level,
         threshold: capacity,

@@ -169,10 +169,14 @@ const scenarios: Record<string, (log: Log) => void> = {
     log.closed(35, "203.0.113.12", ses, 35);
   },
 
-  /** CrowdSec ssh-slow-bf: a failure every 30 s overflows at the 20th; every 61 s never does. */
+  /**
+   * Slow brute force (bucket of 10 draining 1 per 10 min, filling for at least 10 min):
+   * every 30 s and every 61 s both trip brute_force; every 180 s only the slow detector sees.
+   */
   slow_brute_force(log) {
     for (let i = 0; i < 25; i++) log.failedSession(1 + i * 30, "198.51.100.20", i);
     for (let i = 0; i < 30; i++) log.failedSession(1 + i * 61, "198.51.100.21", i);
+    for (let i = 0; i < 20; i++) log.failedSession(1 + i * 180, "198.51.100.22", i);
   },
 
   /** Port scans through the SSH honeypot's direct-tcpip forwarding. */

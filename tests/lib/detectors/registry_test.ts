@@ -17,7 +17,7 @@ Deno.test("buildDetectors - with no config builds every registered detector with
   const ds = buildDetectors();
   assert.deepEqual(ds.map((d) => d.name), ["brute_force", "slow_brute_force", "port_scan", "rate_burst"]);
   assert.deepEqual(ds.map((d) => d.name), Object.keys(registry));
-  assert.deepEqual(ds.map((d) => d.windowMs), [600_000, 600_000, 60_000, 10_000]);
+  assert.deepEqual(ds.map((d) => d.windowMs), [600_000, 6_000_000, 60_000, 10_000]);
   assert.deepEqual(buildDetectors({}).map((d) => d.name), Object.keys(registry));
 });
 

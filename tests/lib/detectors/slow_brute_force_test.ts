@@ -12,7 +12,8 @@ function run(d: Detector, events: NormalisedEvent[]): (Firing | null)[] {
 
 const CAPACITY = 10;
 const LEAK = 60_000;
-const defaults = () => slowBruteForce(slowBruteForceConfig.parse({}));
+/** CrowdSec's ssh-slow-bf values (the semantics these tests pin); our defaults are tested below. */
+const defaults = () => slowBruteForce(slowBruteForceConfig.parse({ leakspeed: "60s", minSpan: 0 }));
 /** One failure every `every` ms, `n` of them. */
 const every = (every: number, n: number) => Array.from({ length: n }, (_, i) => failed(i * every));
 
@@ -30,7 +31,7 @@ function expectedOverflow(interval: number, capacity: number, leakspeed: number)
   return Infinity;
 }
 
-Deno.test("slowBruteForce - defaults are CrowdSec ssh-slow-bf: capacity 10, leaking 1 per 60 s", () => {
+Deno.test("slowBruteForce - with CrowdSec ssh-slow-bf values: capacity 10, leaking 1 per 60 s", () => {
   const d = defaults();
   assert.equal(d.name, "slow_brute_force");
   assert.equal(d.type, "slow_brute_force");
@@ -100,7 +101,7 @@ Deno.test("slowBruteForce - a drained bucket starts over: failures and evidence 
 });
 
 Deno.test("slowBruteForce - config overrides capacity and leakspeed", () => {
-  const d = buildDetectors({ slow_brute_force: { capacity: 3, leakspeed: "10s" } })
+  const d = buildDetectors({ slow_brute_force: { capacity: 3, leakspeed: "10s", minSpan: 0 } })
     .find((x) => x.name === "slow_brute_force")!;
   assert.equal(d.windowMs, 30_000);
   // Every 5 s the level drains 0.5 and rises 1: 1, 1.5, 2, 2.5, 3, 3.5 > 3 at the 6th.
@@ -116,4 +117,17 @@ Deno.test("slowBruteForce - a folded repeat (raw.repeated) pours that many", () 
   assert.equal(out[0], null);
   assert.equal(out[1]?.value, 11);
   assert.equal(out[1]?.features.failed_logins, 11);
+});
+
+Deno.test("slowBruteForce - defaults catch one attempt every 3 min (fail2ban misses it) but not a fast burst", () => {
+  const d = slowBruteForce(slowBruteForceConfig.parse({}));
+  // Every 3 min: fail2ban's 5 failures in 10 min never happen; the bucket (1 per 10 min) fills.
+  const slow = run(d, every(180_000, 30));
+  const first = slow.findIndex((f) => f !== null);
+  // level after k attempts: 1 + (k-1) * (1 - 0.3) > 10  <=>  k > 13.86
+  assert.equal(first, 13);
+  assert.equal(slow[first]?.features.span_s, 13 * 180);
+  // 30 failures within a minute fill the bucket but span less than 10 min: left to brute_force.
+  const fast = run(slowBruteForce(slowBruteForceConfig.parse({})), every(2_000, 30));
+  assert.ok(fast.every((f) => f === null));
 });
