@@ -30,7 +30,7 @@ export interface Injection {
 /**
  * Builds one attack starting at `startMs`. Thresholds hold by construction:
  * brute_force >= 10 failed logins within 2 min, port_scan >= 20 distinct ports within 1 min,
- * traffic_spike ~30 s of scanner sessions from 150 IPs, unusual >= 15 distinct commands and
+ * traffic_spike ~30 s of scanner sessions from many IPs (4x the base rate; 150 to 20 000 IPs), unusual >= 15 distinct commands and
  * >= 3 downloads in one session. `avoid` holds IPs already in use; the new IP is added to it.
  */
 export function injectAttack(
@@ -39,6 +39,8 @@ export function injectAttack(
   info: SensorInfo,
   startMs: number,
   avoid: Set<string>,
+  /** Events per second of the stream it goes into: a traffic spike adds four times that. */
+  baseRate = 20,
 ): Injection {
   const freshIp = () => {
     let ip = publicIp(rng, true);
@@ -55,7 +57,11 @@ export function injectAttack(
       sc = portScan(rng, info, freshIp(), { ports: rng.int(22, 30), withinMs: 45_000 });
       break;
     case "traffic_spike":
-      sc = trafficSpike(rng, info, { durationMs: 30_000, ips: 150 });
+      // ~4.7 events per scanner session: four times the base volume over the 30 s.
+      sc = trafficSpike(rng, info, {
+        durationMs: 30_000,
+        ips: Math.max(150, Math.ceil((4 * baseRate * 30) / 4.7)),
+      });
       for (const s of sc.steps) avoid.add(String(s.record.src_ip));
       break;
     case "unusual":

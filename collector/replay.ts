@@ -35,6 +35,7 @@ Usage:
   --generate            replay a generated background stream instead of FILEs
   --duration D          with --generate: event-time length, e.g. 90s, 10m, 1h (default 10m)
   --count N             with --generate: exactly N background events (instead of --duration)
+  --gen-rate R          with --generate: events per second of event time (default: --rate, or 50)
   --seed N              generator and injection seed (default 1)
   --state-dir DIR       spool for sending (default: a temporary dir, removed at the end)
   --spool-max-bytes N   spool bound (default 256M; the replay waits when it is full)
@@ -58,6 +59,7 @@ const VALUED = new Set([
   "labels-out",
   "duration",
   "count",
+  "gen-rate",
   "seed",
   "out",
   "state-dir",
@@ -74,7 +76,7 @@ export interface ReplayConfig {
   inject: Injectable[];
   labelsOut?: string;
   keepTime: boolean;
-  generate?: { durationMs?: number; count?: number };
+  generate?: { durationMs?: number; count?: number; rate?: number };
   seed: number;
   out?: string;
   stateDir?: string;
@@ -131,6 +133,7 @@ export function parseReplayArgs(
     cfg.generate = flags.has("count")
       ? { count: Math.floor(num("count", flags.get("count")!, 0)) }
       : { durationMs: parseDuration("duration", flags.get("duration") ?? "10m") };
+    if (flags.has("gen-rate")) cfg.generate.rate = num("gen-rate", flags.get("gen-rate")!, 0.001);
   } else {
     if (files.length === 0) {
       throw new UsageError("No FILE given: name a Cowrie log to replay, or use --generate");
@@ -262,7 +265,7 @@ export async function main(args: string[]): Promise<number> {
   }
   setLogLevel(cfg.logLevel);
   const now = Date.now();
-  const genRate = cfg.rate > 0 ? cfg.rate : 50;
+  const genRate = cfg.generate?.rate ?? (cfg.rate > 0 ? cfg.rate : 50);
   let plan;
   try {
     plan = await planReplay({

@@ -158,9 +158,10 @@ export async function planReplay(o: ReplayOptions): Promise<ReplayPlan> {
   }
 
   // Spread the attacks evenly over the base's time span.
+  const baseRate = span[1] > span[0] ? baseCount / ((span[1] - span[0]) / 1000) : 20;
   const injections: Injection[] = o.inject.map((type, k) => {
     const at = span[0] + ((span[1] - span[0]) * (k + 1)) / (o.inject.length + 1);
-    return injectAttack(type, injRng, info, at, avoid);
+    return injectAttack(type, injRng, info, at, avoid, baseRate);
   });
   const injected = injections.flatMap((i) => i.records).sort((a, b) => a.ts - b.ts);
 
