@@ -5,17 +5,34 @@
  */
 import { type Anomaly, type Severity, severityRank } from "./schema.ts";
 
-/** A message on the hub; `json` is encoded once and shared by every subscriber. */
+/** Kinds of live message; each is an SSE `event:` name and a WebSocket message `type`. */
+export type HubEvent = "anomaly" | "drift";
+
+/**
+ * A message on the hub; `json` is encoded once and shared by every subscriber. Every kind's
+ * data has `type`, `severity`, `ip` (`"*"` for global ones) and optional `sensor`, so one
+ * filter fits all.
+ */
 export interface HubMessage {
   /** Increasing per process; SSE `id:` for Last-Event-ID. */
   seq: number;
-  event: "anomaly";
-  data: Anomaly;
+  event: HubEvent;
+  data: HubData;
   json: string;
+}
+
+/** The fields filters look at. */
+export interface HubData {
+  type: string;
+  severity: Severity;
+  ip: string;
+  sensor?: string;
 }
 
 /** Which messages a subscriber wants (`?type=&minSeverity=&ip=&sensor=`). */
 export interface HubFilter {
+  /** Message kinds wanted; all when absent. */
+  events?: ReadonlySet<HubEvent>;
   types?: ReadonlySet<string>;
   minSeverity?: Severity;
   ip?: string;
@@ -24,6 +41,7 @@ export interface HubFilter {
 
 /** Does `m` pass `f`? */
 export function matches(f: HubFilter, m: HubMessage): boolean {
+  if (f.events && !f.events.has(m.event)) return false;
   const a = m.data;
   if (f.types && f.types.size > 0 && !f.types.has(a.type)) return false;
   if (f.minSeverity && severityRank(a.severity) < severityRank(f.minSeverity)) return false;
@@ -108,12 +126,15 @@ export class Hub {
   }
 
   publishAnomalies(anomalies: readonly Anomaly[]): void {
-    for (const a of anomalies) {
-      const m: HubMessage = { seq: ++this.#seq, event: "anomaly", data: a, json: JSON.stringify(a) };
-      this.#recent.push(m);
-      if (this.#recent.length > this.recentCap) this.#recent.shift();
-      this.published++;
-      for (const s of this.#subs) if (matches(s.filter, m)) s.push(m);
-    }
+    for (const a of anomalies) this.publish("anomaly", a);
+  }
+
+  /** Publish one message of any kind to every matching subscriber. */
+  publish(event: HubEvent, data: HubData): void {
+    const m: HubMessage = { seq: ++this.#seq, event, data, json: JSON.stringify(data) };
+    this.#recent.push(m);
+    if (this.#recent.length > this.recentCap) this.#recent.shift();
+    this.published++;
+    for (const s of this.#subs) if (matches(s.filter, m)) s.push(m);
   }
 }

@@ -33,6 +33,26 @@ export interface IngestResult {
   latestTs: number | null;
 }
 
+/**
+ * Sees every stored batch after its events reached the actors: global detectors (traffic
+ * spikes, campaigns, cross-source), models and data-quality measures plug in here. What it
+ * returns is stored and published like any anomaly.
+ */
+export interface BatchObserver {
+  readonly name: string;
+  observe(batch: ObservedBatch): Anomaly[] | Promise<Anomaly[]>;
+}
+
+/** What an observer is shown of a batch. */
+export interface ObservedBatch {
+  sensor: string;
+  source: Source;
+  events: readonly NormalisedEvent[];
+  rejected: Readonly<Record<string, number>>;
+  /** The actor system, to read (not change) actor state: `actors.peek(ip)`. */
+  actors: ActorSystem;
+}
+
 export interface PipelineOptions {
   kv: Deno.Kv;
   clock: Clock;
@@ -58,6 +78,7 @@ export class Pipeline {
   readonly #parsers = new Map<string, RecordParser>();
   #batch = 0;
   readonly #inFlight = new Set<number>();
+  readonly #observers: BatchObserver[] = [];
   #applied: Promise<void> = Promise.resolve();
   readonly stats: PipelineStats = {
     batches: 0,
@@ -71,6 +92,11 @@ export class Pipeline {
   constructor(options: PipelineOptions) {
     this.#o = options;
     options.actors.onAnomalies = (a) => this.#emit(a);
+  }
+
+  /** Add an observer of every stored batch (in registration order). */
+  addObserver(o: BatchObserver): void {
+    this.#observers.push(o);
   }
 
   /** Ingest raw records; resolves once they are durable and applied to the actors. */
@@ -127,11 +153,26 @@ export class Pipeline {
         this.stats.rejected[k] = (this.stats.rejected[k] ?? 0) + n;
       }
       await previous;
+      let anomalies: Anomaly[] = [];
       if (events.length > 0) {
-        const anomalies = await this.#o.actors.apply(events, { instance: this.#o.instance, batch });
-        appliedDone();
-        await this.#emit(anomalies);
+        anomalies = await this.#o.actors.apply(events, { instance: this.#o.instance, batch });
       }
+      for (const o of this.#observers) {
+        try {
+          const more = await o.observe({
+            sensor: input.sensor,
+            source: input.source,
+            events,
+            rejected: reasons,
+            actors: this.#o.actors,
+          });
+          if (more.length > 0) anomalies = anomalies.concat(more);
+        } catch (e) {
+          log.error("observer failed; batch kept", { observer: o.name, error: String(e) });
+        }
+      }
+      appliedDone();
+      await this.#emit(anomalies);
       let latestTs: number | null = null;
       for (const e of events) if (latestTs === null || e.ts > latestTs) latestTs = e.ts;
       return { accepted: events.length, rejected, reasons, skipped, duplicate: false, latestTs };
