@@ -109,6 +109,13 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
     const w = ackWaiters;
     ackWaiters = [];
     for (const f of w) f();
+    if (spool.waiting > 0) {
+      // Reading is blocked on a full spool: free the acknowledged segments now.
+      clearTimeout(cpTimer);
+      cpTimer = undefined;
+      writeCheckpoint();
+      return;
+    }
     cpTimer ??= setTimeout(() => {
       cpTimer = undefined;
       writeCheckpoint();
@@ -127,8 +134,11 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
     stats: () => ({
       lagBytes: tailer.lagBytes(),
       spoolBytes: spool.bytes,
-      dropped: droppedBefore + spool.dropped + uplink.rejectedEvents,
-      rejected: { ...rejected },
+      dropped: droppedBefore + spool.dropped,
+      // Events of batches the server refused outright (never expected: batches are built to fit).
+      rejected: uplink.rejectedEvents > 0
+        ? { ...rejected, batch_refused: uplink.rejectedEvents }
+        : { ...rejected },
     }),
     onAck,
     onFatal: (e) => {
@@ -143,6 +153,8 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
     if (stopping) return;
     stopping = true;
     tailer.close();
+    // A `block`ed append gives up; the lines it held are read again next time.
+    spool.interrupt();
     for (const w of stopWaiters) w();
     for (const w of ackWaiters) w();
   };
@@ -209,10 +221,18 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
       if (!lines) break;
       for (const l of lines) take(l);
       // Backpressure: with the `block` policy a full spool stops reading here.
-      await appendChain;
+      try {
+        await appendChain;
+      } catch (e) {
+        if (!stopping) throw e;
+      }
     }
     for (const source of [...pending.keys()]) cutBatch(source);
-    await appendChain;
+    try {
+      await appendChain;
+    } catch (e) {
+      if (!stopping) throw e;
+    }
     if (cfg.once && !stopping) {
       // Done reading: wait until the server has acknowledged everything.
       while (!spool.drained && !stopping) {

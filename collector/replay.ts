@@ -199,6 +199,7 @@ async function send(cfg: ReplayConfig, records: AsyncGenerator<ReplayRecord>): P
     sensor: cfg.sensor,
     spool,
     maxInFlight: 8,
+    freshSeqs: true,
     stats: () => ({ lagBytes: 0, spoolBytes: spool.bytes, dropped: 0 }),
     onAck: () => {
       spool.compact().catch(() => {});

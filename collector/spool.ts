@@ -65,6 +65,7 @@ export class Spool {
   #bytes = 0;
   #waiters: (() => void)[] = [];
   #closed = false;
+  #interrupted = false;
   #mutex: Promise<unknown> = Promise.resolve();
 
   private constructor(opts: SpoolOptions) {
@@ -131,6 +132,10 @@ export class Spool {
   get dropped(): number {
     return this.#dropped;
   }
+  /** Appends waiting for space (policy `block`). */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
   /** True when every batch has been acknowledged. */
   get drained(): boolean {
     return this.#acked >= this.#lastSeq || this.#segments.every((s) => s.lastSeq <= this.#acked);
@@ -172,6 +177,9 @@ export class Spool {
     const size =
       encoder.encode(JSON.stringify({ seq: this.#lastSeq + 1, source, events, positions })).length + 24;
     while (this.#bytes > 0 && this.#bytes + size > this.#opts.maxBytes && !this.#closed) {
+      if (this.#interrupted) {
+        throw new Error("Spool append interrupted: the spool is full and the collector stops");
+      }
       if (this.#opts.policy === "block") {
         await new Promise<void>((resolve) => this.#waiters.push(resolve));
       } else {
@@ -318,7 +326,7 @@ export class Spool {
     this.#acked = floor;
     this.#lastSeq = floor;
     for (const b of pending) await this.#write(b.source, b.events, b.positions);
-    log.warn("collector: renumbered spooled batches above the server's high-water mark", {
+    log.info("collector: renumbered spooled batches above the server's high-water mark", {
       floor,
       batches: pending.length,
     });
@@ -334,6 +342,14 @@ export class Spool {
       this.#head.dirty = false;
       await this.#head.file.sync();
     }
+  }
+
+  /** Makes appends that wait for space (policy `block`) fail now and from now on; others go on. */
+  interrupt(): void {
+    this.#interrupted = true;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,8 @@ export interface UplinkOptions {
   backoffMs?: { initial: number; max: number };
   /** Reconnect if the server sends nothing for this long while batches wait (default 30 s). */
   stallMs?: number;
+  /** The spool starts from seq 0 on purpose (replay): continuing above the server's seqs is normal. */
+  freshSeqs?: boolean;
   /** Values for the heartbeat frame. */
   stats: () => Omit<HeartbeatFrame, "type">;
   /** After the server acknowledged everything up to `seq`; `positions` if the batch is known. */
@@ -190,13 +192,26 @@ export class Uplink {
     switch (frame.type) {
       case "welcome": {
         if (frame.acked > spool.lastSeq) {
-          log.warn("collector: the server has seqs above ours (state dir reset?); renumbering", {
-            serverAcked: frame.acked,
-            localLastSeq: spool.lastSeq,
-          });
+          // Expected for a replay with a fresh state dir; for a collector it means its state dir was reset.
+          (this.#o.freshSeqs ? log.info : log.warn)(
+            "collector: the server has seqs above ours; renumbering",
+            {
+              serverAcked: frame.acked,
+              localLastSeq: spool.lastSeq,
+            },
+          );
           await spool.renumberAbove(frame.acked);
         }
         if (frame.acked > spool.ackedSeq) this.#acked(frame.acked, undefined);
+        else if (frame.acked < spool.ackedSeq) {
+          log.warn(
+            "collector: the server has fewer batches than it acknowledged before (its store was reset?)",
+            {
+              serverAcked: frame.acked,
+              localAcked: spool.ackedSeq,
+            },
+          );
+        }
         log.info("collector: connected", {
           url: this.#o.url,
           acked: frame.acked,

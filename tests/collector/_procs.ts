@@ -72,6 +72,24 @@ export class Proc {
     await Promise.all(this.#drains);
   }
 
+  /** Waits for the exit; fails (with the output) if it takes longer than `timeoutMs`. */
+  async exitWithin(timeoutMs: number): Promise<Deno.CommandStatus> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        this.exit(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${this.name} still running after ${timeoutMs} ms:\n${this.#out}`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Waits for a normal exit. */
   async exit(): Promise<Deno.CommandStatus> {
     const s = await this.status;

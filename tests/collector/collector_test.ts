@@ -176,6 +176,41 @@ Deno.test("collector - drop-oldest: every lost event is counted and reported", a
   }
 });
 
+Deno.test("collector - SIGTERM while blocked on a full spool: exits, and the next run delivers everything", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hw-collector-" });
+  const log = `${dir}/cowrie.json`;
+  const state = `${dir}/state`;
+  const kv = `${dir}/hw.kv`;
+  let server: Server | undefined;
+  const procs: Proc[] = [];
+  try {
+    server = await startServer(kv);
+    const port = server.port;
+    await server.proc.kill("SIGKILL");
+    server = undefined;
+    const total = 5000;
+    await appendText(log, cowrieLines(total, 5));
+    const args = ["--from-start", "--spool-max-bytes", "64K", "--spool-policy", "block"];
+    const c = spawn("collector", collectorArgs(port, state, "vm-term", args, [log]));
+    procs.push(c);
+    await until("the spool is full", async () => (await spoolBytes(state)) > 32 * 1024);
+    c.child.kill("SIGTERM");
+    const status = await c.exitWithin(30_000);
+    assert.equal(status.code, 0, c.output);
+
+    server = await startServer(kv, port);
+    const last = spawn("collector", collectorArgs(port, state, "vm-term", [...args, "--once"], [log]));
+    procs.push(last);
+    assert.equal((await last.exit()).code, 0, last.output);
+    const row = await sensorRow(port, "vm-term");
+    assert.equal(row?.events, total);
+  } finally {
+    for (const p of procs) await p.kill();
+    await server?.proc.kill();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("collector main - bad flags fail with a clear message", async () => {
   const cases: [string[], RegExp][] = [
     [["--token", "t", "--sensor", "vm1", "a.json"], /--server is required/],
