@@ -13,6 +13,10 @@
  * | ["sensor_info", sensor] | latest heartbeat and connection facts |
  * | ["pending", instance, batch] | event keys of a batch not yet in flushed actor state |
  * | ["instance", instance] | liveness stamp of a running server instance |
+ * | ["stat_min", minute] | { total, kinds } events per kind in a UTC minute (lib/stats.ts) |
+ * | ["stat_top", "m" \| "h", field, bucket] | top values of a field in a minute or hour |
+ * | ["rel", "cred" \| "client", value, ip] | last time `ip` used a credential pair or client |
+ * | ["feedback", anomalyId] | { label, detector, at } analyst feedback on an anomaly |
  */
 export const keys = {
   actor: (ip: string): Deno.KvKey => ["actor", ip],
@@ -35,4 +39,11 @@ export const keys = {
   pendingOf: (instance: string): Deno.KvKey => ["pending", instance],
   pendingPrefix: (): Deno.KvKey => ["pending"],
   instance: (instance: string): Deno.KvKey => ["instance", instance],
+  statMinute: (minute: number): Deno.KvKey => ["stat_min", minute],
+  statMinutePrefix: (): Deno.KvKey => ["stat_min"],
+  statTop: (res: "m" | "h", field: string, bucket: number): Deno.KvKey => ["stat_top", res, field, bucket],
+  statTopPrefix: (res: "m" | "h", field: string): Deno.KvKey => ["stat_top", res, field],
+  related: (rel: "cred" | "client", value: string, ip: string): Deno.KvKey => ["rel", rel, value, ip],
+  relatedPrefix: (rel: "cred" | "client", value: string): Deno.KvKey => ["rel", rel, value],
+  feedback: (anomalyId: string): Deno.KvKey => ["feedback", anomalyId],
 };

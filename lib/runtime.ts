@@ -13,6 +13,7 @@ import { log } from "./log.ts";
 import { Pipeline } from "./pipeline.ts";
 import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
 import { Sensors } from "./sensors.ts";
+import { RateMeter, statsObserver } from "./stats.ts";
 
 /** The parts of the configuration the runtime uses. */
 export type RuntimeConfig = Pick<
@@ -30,6 +31,8 @@ export interface Runtime {
   pipeline: Pipeline;
   hub: Hub;
   sensors: Sensors;
+  /** Stored events per second (wall clock), fed by the stats observer. */
+  meter: RateMeter;
   /** Flush actors and sensors now (tests call this; the timer does it every flushMs). */
   flush(): Promise<void>;
   /** Stop timers, flush everything; the KV handle stays open (its owner closes it). */
@@ -54,6 +57,8 @@ export async function startRuntime(
   const hub = new Hub();
   const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs });
   const sensors = new Sensors(kv, clock);
+  const meter = new RateMeter(clock);
+  pipeline.addObserver(statsObserver({ kv, clock, retentionMs: config.retentionMs, meter }));
   await stampInstance(kv, instance, clock);
   const recovered = await recoverPending(kv, pipeline, instance, clock);
   if (recovered > 0) log.info("re-applied events after an unclean stop", { events: recovered });
@@ -87,6 +92,7 @@ export async function startRuntime(
     pipeline,
     hub,
     sensors,
+    meter,
     flush() {
       const run = ticking.then(flush);
       ticking = run.catch(() => {});

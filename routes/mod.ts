@@ -6,9 +6,12 @@ import { Hono } from "hono";
 import type { Runtime } from "../lib/runtime.ts";
 import { onError, securityHeaders } from "./_middleware.ts";
 import { apiRoutes } from "./api.ts";
+import { exportRoutes } from "./export.ts";
+import { feedbackRoutes } from "./feedback.ts";
 import { indexRoutes } from "./index.tsx";
 import { ingestRoutes } from "./ingest.ts";
 import { staticRoutes } from "./static.ts";
+import { statsRoutes } from "./stats.ts";
 import { streamRoutes } from "./stream.ts";
 
 export function createApp(rt: Runtime): Hono {
@@ -21,6 +24,9 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", ingestRoutes(rt));
   app.route("/", streamRoutes(rt));
   app.route("/", apiRoutes(rt));
+  app.route("/", exportRoutes(rt));
+  app.route("/", statsRoutes(rt));
+  app.route("/", feedbackRoutes(rt));
   app.route("/", indexRoutes(rt));
   app.route("/", staticRoutes());
   return app;
