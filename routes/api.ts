@@ -15,7 +15,7 @@ import { parseTimestamp, toIso } from "../lib/timestamp.ts";
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
 
 /** A time bound: ISO 8601 or epoch milliseconds. */
-function timeParam(name: string, v: string | undefined): number | undefined {
+export function timeParam(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === "") return undefined;
   const ms = /^\d+$/.test(v) ? Number(v) : parseTimestamp(v);
   if (ms === null || !Number.isFinite(ms)) {
@@ -27,7 +27,7 @@ function timeParam(name: string, v: string | undefined): number | undefined {
   return ms;
 }
 
-function ipParam(name: string, v: string | undefined): string | undefined {
+export function ipParam(name: string, v: string | undefined): string | undefined {
   if (v === undefined || v === "") return undefined;
   const ip = normaliseIp(v);
   if (ip === null) {
