@@ -41,6 +41,8 @@ export interface IngestResult {
 export interface BatchObserver {
   readonly name: string;
   observe(batch: ObservedBatch): Anomaly[] | Promise<Anomaly[]>;
+  /** Told of a resent uplink batch that was recognised and not stored again (optional). */
+  duplicate?(batch: { sensor: string; source: Source; seq?: number }): void;
 }
 
 /** What an observer is shown of a batch. */
@@ -49,6 +51,8 @@ export interface ObservedBatch {
   source: Source;
   events: readonly NormalisedEvent[];
   rejected: Readonly<Record<string, number>>;
+  /** The raw records as received (lines or objects), for format checks; index i is event id suffix i. */
+  records?: readonly unknown[];
   /** The actor system, to read (not change) actor state: `actors.peek(ip)`. */
   actors: ActorSystem;
 }
@@ -145,6 +149,9 @@ export class Pipeline {
       this.stats.batches++;
       if (outcome === "duplicate") {
         this.stats.duplicates++;
+        for (const o of this.#observers) {
+          o.duplicate?.({ sensor: input.sensor, source: input.source, seq: input.seq });
+        }
         return { accepted: 0, rejected: 0, reasons: {}, skipped: 0, duplicate: true, latestTs: null };
       }
       this.stats.accepted += events.length;
@@ -164,6 +171,7 @@ export class Pipeline {
             source: input.source,
             events,
             rejected: reasons,
+            records: input.records,
             actors: this.#o.actors,
           });
           if (more.length > 0) anomalies = anomalies.concat(more);
