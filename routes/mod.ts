@@ -7,6 +7,7 @@ import type { Runtime } from "../lib/runtime.ts";
 import { onError, securityHeaders } from "./_middleware.ts";
 import { apiRoutes } from "./api.ts";
 import { exportRoutes } from "./export.ts";
+import { openApiRoutes } from "./openapi.ts";
 import { feedbackRoutes } from "./feedback.ts";
 import { indexRoutes } from "./index.tsx";
 import { ingestRoutes } from "./ingest.ts";
@@ -25,6 +26,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", streamRoutes(rt));
   app.route("/", apiRoutes(rt));
   app.route("/", exportRoutes(rt));
+  app.route("/", openApiRoutes());
   app.route("/", statsRoutes(rt));
   app.route("/", feedbackRoutes(rt));
   app.route("/", indexRoutes(rt));
