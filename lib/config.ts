@@ -26,6 +26,8 @@ export interface Config {
   idleMs: number;
   /** Raw detectors section, validated by the detector registry. */
   detectors: Record<string, unknown>;
+  /** Sensor roles from the config file's `sensors` section (`{"web1": "production"}`). */
+  sensorRoles?: Readonly<Record<string, "honeypot" | "production">>;
 }
 
 /** Thrown for a bad flag, variable or config file; the message says which and why. */
@@ -123,6 +125,7 @@ export function loadConfig(
     throw new ConfigError(`Invalid --ingest-token: must be at least 8 characters (got ${token.length})`);
   }
   let detectors: Record<string, unknown> = {};
+  const sensorRoles: Record<string, "honeypot" | "production"> = {};
   const file = get("config") as string | undefined;
   if (file) {
     let json: unknown;
@@ -136,6 +139,19 @@ export function loadConfig(
       throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: "detectors" must be an object`);
     }
     detectors = d as Record<string, unknown>;
+    const roles = (json as { sensors?: unknown })?.sensors ?? {};
+    if (typeof roles !== "object" || roles === null || Array.isArray(roles)) {
+      throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: "sensors" must be an object`);
+    }
+    for (const [name, role] of Object.entries(roles)) {
+      if (role !== "honeypot" && role !== "production") {
+        throw new ConfigError(
+          `Invalid config file ${JSON.stringify(file)}: sensor ${JSON.stringify(name)} has role ` +
+            `${JSON.stringify(role)}, must be "honeypot" or "production"`,
+        );
+      }
+      sensorRoles[name] = role;
+    }
   }
   try {
     buildDetectors(detectors); // validate now, with the message the registry gives
@@ -157,6 +173,7 @@ export function loadConfig(
     maxActors: int("max-actors", 50_000, 100, 10_000_000),
     idleMs: dur("idle-after", 5 * 60_000),
     detectors: Object.freeze(detectors),
+    sensorRoles: Object.freeze(sensorRoles),
     help: values.help === true,
   });
 }

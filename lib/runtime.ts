@@ -8,6 +8,8 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { buildDetectors } from "./detectors/mod.ts";
 import { Hub } from "./hub.ts";
+import { campaignObserver, CampaignTracker } from "./campaigns/mod.ts";
+import { crossSource } from "./cross_source.ts";
 import { newId } from "./id.ts";
 import { log } from "./log.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -18,7 +20,14 @@ import { RateMeter, statsObserver } from "./stats.ts";
 /** The parts of the configuration the runtime uses. */
 export type RuntimeConfig = Pick<
   Config,
-  "ingestToken" | "flushMs" | "retentionMs" | "actorTtlMs" | "maxActors" | "idleMs" | "detectors"
+  | "ingestToken"
+  | "flushMs"
+  | "retentionMs"
+  | "actorTtlMs"
+  | "maxActors"
+  | "idleMs"
+  | "detectors"
+  | "sensorRoles"
 >;
 
 export interface Runtime {
@@ -33,6 +42,8 @@ export interface Runtime {
   sensors: Sensors;
   /** Stored events per second (wall clock), fed by the stats observer. */
   meter: RateMeter;
+  /** Campaigns across IPs (`campaignOf(ip)`, `list()`), fed by its pipeline observer. */
+  campaigns: CampaignTracker;
   /** Flush actors and sensors now (tests call this; the timer does it every flushMs). */
   flush(): Promise<void>;
   /** Stop timers, flush everything; the KV handle stays open (its owner closes it). */
@@ -59,6 +70,9 @@ export async function startRuntime(
   const sensors = new Sensors(kv, clock);
   const meter = new RateMeter(clock);
   pipeline.addObserver(statsObserver({ kv, clock, retentionMs: config.retentionMs, meter }));
+  const campaigns = new CampaignTracker();
+  pipeline.addObserver(campaignObserver(campaigns));
+  pipeline.addObserver(crossSource({ kv, roleOf: (s) => config.sensorRoles?.[s] ?? sensors.role(s) }));
   await stampInstance(kv, instance, clock);
   const recovered = await recoverPending(kv, pipeline, instance, clock);
   if (recovered > 0) log.info("re-applied events after an unclean stop", { events: recovered });
@@ -92,6 +106,7 @@ export async function startRuntime(
     pipeline,
     hub,
     sensors,
+    campaigns,
     meter,
     flush() {
       const run = ticking.then(flush);

@@ -72,6 +72,11 @@ export class Sensors {
     this.#touch(i);
   }
 
+  /** The role the sensor declared in its hello, if any. */
+  role(sensor: string): "honeypot" | "production" | undefined {
+    return this.#info.get(sensor)?.role;
+  }
+
   disconnected(sensor: string): void {
     const i = this.#get(sensor);
     i.connections = Math.max(0, i.connections - 1);

@@ -22,6 +22,8 @@ export interface Profile {
   scripts: { h: number; seq: string }[];
   campaign: string | null;
   sensor: string;
+  /** Events per minute before the IP joined a campaign (at most 30 minutes kept). */
+  minutes: Map<string, number>;
   /** A few event ids to show as evidence when the IP joins a campaign. */
   evidence: string[];
 }

@@ -161,7 +161,7 @@ export class CampaignTracker {
       if (c) {
         this.#record(c, p, ev);
         touched.add(c);
-      }
+      } else bump(p.minutes, String(Math.floor(ev.ts / 60_000)), 1, 30);
     }
     for (const p of dirty) this.#linkByCredentials(p, touched);
     this.#expire();
@@ -205,6 +205,7 @@ export class CampaignTracker {
         sessions: new Map(),
         scripts: [],
         campaign: null,
+        minutes: new Map(),
         sensor: "",
         evidence: [],
       };
@@ -318,6 +319,8 @@ export class CampaignTracker {
     if (p.last > c.last) c.last = p.last;
     for (const pair of p.pairs) bump(c.creds, pair, 1, 200);
     for (const x of p.scripts) bump(c.commands, x.seq, 1, 20);
+    for (const [m, n] of p.minutes) bump(c.minutes, m, n, 1440);
+    p.minutes.clear();
     if (p.client) bump(c.clients, p.client, 1, 20);
     if (p.hassh) bump(c.hassh, p.hassh, 1, 20);
     if (p.sensor) c.sensor = p.sensor;
