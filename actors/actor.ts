@@ -3,6 +3,7 @@
  * `store.ts`, scheduling is `system.ts`.
  */
 import type { Detector, Firing } from "../lib/detectors/mod.ts";
+import { type FeatureState, featureStep, newFeatureState } from "../lib/features.ts";
 import type { Anomaly, NormalisedEvent } from "../lib/schema.ts";
 import { toIso } from "../lib/timestamp.ts";
 import {
@@ -62,6 +63,8 @@ export interface ActorState {
   open: Record<string, OpenAnomaly>;
   /** Highest batch of each server instance applied to this state (crash recovery). */
   marks: Record<string, [batch: number, wallMs: number]>;
+  /** Extra state for the online models' features (`lib/features.ts`); absent in older stored actors. */
+  fx?: FeatureState;
 }
 
 /** A new, empty actor for `ip`. */
@@ -109,6 +112,7 @@ export function step(state: ActorState, ev: NormalisedEvent, detectors: readonly
   if (ev.password !== undefined) distinctAdd(s.passwords, ev.password, ev.ts);
   if (ev.dst_port !== undefined && ev.kind !== "connect") distinctAdd(s.ports, String(ev.dst_port), ev.ts);
   ringPush(s.recent, recentOf(ev), RECENT_EVENTS);
+  featureStep(s.fx ??= newFeatureState(), ev);
 
   const anomalies: Anomaly[] = [];
   for (const d of detectors) {

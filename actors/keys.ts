@@ -17,6 +17,8 @@
  * | ["stat_top", "m" \| "h", field, bucket] | top values of a field in a minute or hour |
  * | ["rel", "cred" \| "client", value, ip] | last time `ip` used a credential pair or client |
  * | ["feedback", anomalyId] | { label, detector, at } analyst feedback on an anomaly |
+ * | ["drift", ts, id] | DriftEvent: a detected shift of a score, feature or rate stream (lib/online/drift.ts) |
+ * | ["model", name] / ["model", name, part] | checkpoint of an online model: meta, then JSON in parts (lib/online/checkpoint.ts) |
  */
 export const keys = {
   actor: (ip: string): Deno.KvKey => ["actor", ip],
@@ -46,4 +48,8 @@ export const keys = {
   related: (rel: "cred" | "client", value: string, ip: string): Deno.KvKey => ["rel", rel, value, ip],
   relatedPrefix: (rel: "cred" | "client", value: string): Deno.KvKey => ["rel", rel, value],
   feedback: (anomalyId: string): Deno.KvKey => ["feedback", anomalyId],
+  drift: (ts: number, id: string): Deno.KvKey => ["drift", ts, id],
+  driftPrefix: (): Deno.KvKey => ["drift"],
+  model: (name: string): Deno.KvKey => ["model", name],
+  modelPart: (name: string, part: number): Deno.KvKey => ["model", name, part],
 };

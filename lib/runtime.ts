@@ -6,12 +6,13 @@
 import { ActorSystem } from "../actors/system.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import { buildDetectors } from "./detectors/mod.ts";
+import { buildDetectors, type Detector } from "./detectors/mod.ts";
 import { Hub } from "./hub.ts";
 import { campaignObserver, CampaignTracker } from "./campaigns/mod.ts";
 import { crossSource } from "./cross_source.ts";
 import { newId } from "./id.ts";
 import { log } from "./log.ts";
+import { OnlineModels } from "./online/mod.ts";
 import { Pipeline } from "./pipeline.ts";
 import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
 import { Sensors } from "./sensors.ts";
@@ -42,6 +43,10 @@ export interface Runtime {
   sensors: Sensors;
   /** Stored events per second (wall clock), fed by the stats observer. */
   meter: RateMeter;
+  /** The rule detectors the actors run (for `/api/predict`). */
+  detectors: readonly Detector[];
+  /** Online models (unusual, traffic_spike, drift); checkpointed to KV. */
+  models: OnlineModels;
   /** Campaigns across IPs (`campaignOf(ip)`, `list()`), fed by its pipeline observer. */
   campaigns: CampaignTracker;
   /** Flush actors and sensors now (tests call this; the timer does it every flushMs). */
@@ -49,6 +54,9 @@ export interface Runtime {
   /** Stop timers, flush everything; the KV handle stays open (its owner closes it). */
   close(): Promise<void>;
 }
+
+/** How often the online models are checkpointed to KV (wall clock); also on close. */
+const MODEL_CHECKPOINT_MS = 60_000;
 
 /** Build and start a runtime on an open KV. Recovers unflushed batches of dead instances first. */
 export async function startRuntime(
@@ -70,6 +78,8 @@ export async function startRuntime(
   const sensors = new Sensors(kv, clock);
   const meter = new RateMeter(clock);
   pipeline.addObserver(statsObserver({ kv, clock, retentionMs: config.retentionMs, meter }));
+  const models = await OnlineModels.open(kv, { retentionMs: config.retentionMs });
+  pipeline.addObserver(models.observer(kv, hub));
   const campaigns = new CampaignTracker();
   pipeline.addObserver(campaignObserver(campaigns));
   pipeline.addObserver(crossSource({ kv, roleOf: (s) => config.sensorRoles?.[s] ?? sensors.role(s) }));
@@ -95,6 +105,11 @@ export async function startRuntime(
   const stampTimer = setInterval(() => {
     stampInstance(kv, instance, clock).catch((e) => log.warn("liveness stamp failed", { error: String(e) }));
   }, INSTANCE_STAMP_MS);
+  const saveModels = () =>
+    models.save(kv, clock.now()).catch((e) => log.warn("model checkpoint failed", { error: String(e) }));
+  const modelTimer = setInterval(() => {
+    ticking = ticking.then(saveModels);
+  }, MODEL_CHECKPOINT_MS);
 
   return {
     kv,
@@ -108,6 +123,8 @@ export async function startRuntime(
     sensors,
     campaigns,
     meter,
+    detectors,
+    models,
     flush() {
       const run = ticking.then(flush);
       ticking = run.catch(() => {});
@@ -119,8 +136,10 @@ export async function startRuntime(
       clearInterval(flushTimer);
       clearInterval(idleTimer);
       clearInterval(stampTimer);
+      clearInterval(modelTimer);
       await ticking.catch(() => {});
       await flush();
+      await saveModels();
       await actors.close();
       await dropInstance(kv, instance);
     },

@@ -1,0 +1,258 @@
+/**
+ * The `traffic_spike` detector: global, per-sensor and per-kind event counts in per-minute
+ * buckets of event time, each against an online baseline of the completed buckets before it
+ * (robust median/MAD z-score over the last hour, plus an EWMA z-score for the explanation).
+ * The running bucket is scored as it fills, so a spike is raised while it happens; a flagged
+ * bucket is never learnt. Page-Hinkley on each series' level reports lasting rate changes
+ * (drift) rather than spikes.
+ */
+import { EwmaZScore, type EwmaZScoreState, MadZScore, type MadZScoreState } from "../models/mod.ts";
+import { PageHinkley, type PageHinkleyState } from "../models/mod.ts";
+import type { Anomaly, NormalisedEvent, Severity } from "../schema.ts";
+import { toIso } from "../timestamp.ts";
+
+/** Settings of the spike detector. */
+export interface TrafficSpikeOptions {
+  /** Bucket width (ms). */
+  bucketMs: number;
+  /** Robust z-score a bucket must reach. */
+  z: number;
+  /** And at least this many events in the bucket... */
+  minCount: number;
+  /** ...and at least this multiple of the baseline median. */
+  minRatio: number;
+  /** Completed buckets of a series before it may fire. */
+  grace: number;
+  /** Completed buckets the baseline is taken over. */
+  window: number;
+}
+
+/** Defaults: a minute's count 6 robust SDs and 2x over the last hour's median, after 10 minutes. */
+export const SPIKE_DEFAULTS: Readonly<TrafficSpikeOptions> = Object.freeze({
+  bucketMs: 60_000,
+  z: 6,
+  minCount: 50,
+  minRatio: 2,
+  grace: 10,
+  window: 60,
+});
+
+/** Most series kept (sensor and kind names come from clients). */
+const MAX_SERIES = 200;
+
+interface Series {
+  key: string;
+  bucket: number;
+  count: number;
+  ids: string[];
+  flagged: boolean;
+  /** Id of the open anomaly while consecutive buckets are flagged. */
+  openId: string | null;
+  /** Event time the open anomaly was raised at. */
+  openTs: number;
+  completed: number;
+  mad: MadZScore;
+  ew: EwmaZScore;
+  ph: PageHinkley;
+}
+
+/** A lasting change of a series' level, found by Page-Hinkley. */
+export interface RateShift {
+  key: string;
+  at: number;
+  before: number;
+  after: number;
+}
+
+export interface TrafficSpikeState {
+  margin: number;
+  series: {
+    key: string;
+    bucket: number;
+    count: number;
+    flagged: boolean;
+    openId: string | null;
+    openTs: number;
+    completed: number;
+    mad: MadZScoreState;
+    ew: EwmaZScoreState;
+    ph: PageHinkleyState;
+  }[];
+}
+
+export class TrafficSpike {
+  readonly o: TrafficSpikeOptions;
+  readonly series = new Map<string, Series>();
+  /** Added to the z threshold; feedback moves it. */
+  margin = 0;
+  /** Level shifts found since the caller last drained them. */
+  shifts: RateShift[] = [];
+
+  constructor(options: Partial<TrafficSpikeOptions> = {}) {
+    this.o = { ...SPIKE_DEFAULTS, ...options };
+  }
+
+  #series(key: string, bucket: number): Series | null {
+    let s = this.series.get(key);
+    if (!s) {
+      if (this.series.size >= MAX_SERIES) return null;
+      s = {
+        key,
+        bucket,
+        count: 0,
+        ids: [],
+        flagged: false,
+        openId: null,
+        openTs: 0,
+        completed: 0,
+        mad: new MadZScore({ windowSize: this.o.window, minSamples: this.o.grace }),
+        ew: new EwmaZScore({ fadingFactor: 0.1, gracePeriod: this.o.grace }),
+        ph: new PageHinkley({ minInstances: this.o.grace, delta: 0.1, threshold: 10, mode: "both" }),
+      };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** Close buckets before `bucket`: learn them (unless flagged), empty minutes as zeros. */
+  #roll(s: Series, bucket: number): void {
+    let missing = Math.min(this.o.window, Math.round((bucket - s.bucket) / this.o.bucketMs) - 1);
+    const close = (count: number, flagged: boolean) => {
+      const level = count / Math.max(1, s.mad.median());
+      if (!flagged) {
+        s.mad.learn(count);
+        s.ew.learn(count);
+      }
+      s.completed++;
+      const before = s.ph.mean;
+      if (s.ph.update(level)) {
+        this.shifts.push({ key: s.key, at: s.bucket, before: round(before), after: round(level) });
+      }
+    };
+    close(s.count, s.flagged);
+    if (!s.flagged) s.openId = null;
+    while (missing-- > 0) {
+      close(0, false);
+      s.openId = null;
+    }
+    s.bucket = bucket;
+    s.count = 0;
+    s.ids = [];
+    s.flagged = false;
+  }
+
+  /** Count events; returns spike anomalies raised or updated by this batch. */
+  observe(events: readonly NormalisedEvent[]): Anomaly[] {
+    const out = new Map<string, Anomaly>();
+    for (const e of events) {
+      const bucket = e.ts - (((e.ts % this.o.bucketMs) + this.o.bucketMs) % this.o.bucketMs);
+      for (const key of ["*", `sensor:${e.sensor}`, `kind:${e.kind}`]) {
+        const s = this.#series(key, bucket);
+        if (!s) continue;
+        if (bucket > s.bucket) this.#roll(s, bucket);
+        else if (bucket < s.bucket) continue; // late: its minute is already judged
+        s.count++;
+        if (s.ids.length < 20) s.ids.push(e.id);
+        const a = this.#check(s, e);
+        if (a) out.set(a.id, a);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** The robust z-score of `count` for a series (without learning). */
+  score(key: string, count: number): { z: number; median: number; mad: number; ewmaZ: number } {
+    const s = this.series.get(key);
+    if (!s) return { z: 0, median: 0, mad: 0, ewmaZ: 0 };
+    return { z: s.mad.score(count), median: s.mad.median(), mad: s.mad.mad(), ewmaZ: s.ew.score(count) };
+  }
+
+  #check(s: Series, e: NormalisedEvent): Anomaly | null {
+    if (s.completed < this.o.grace) return null;
+    const z = s.mad.score(s.count);
+    const median = s.mad.median();
+    const zThreshold = this.o.z + this.margin;
+    if (
+      !(z >= zThreshold && s.count >= this.o.minCount && s.count >= this.o.minRatio * Math.max(1, median))
+    ) {
+      return null;
+    }
+    // Re-emit a flagged bucket only when its count doubles, to keep the feed quiet.
+    const first = !s.flagged;
+    s.flagged = true;
+    const pow2 = (s.count & (s.count - 1)) === 0;
+    if (!first && !pow2) return null;
+    if (s.openId === null) {
+      s.openId = `traffic_spike-${s.key}-${e.id}`;
+      s.openTs = e.ts;
+    }
+    const ewmaZ = s.ew.score(s.count);
+    const what = s.key === "*" ? "all events" : s.key.replace(":", " ");
+    const ratio = s.count / Math.max(1, median);
+    const sev: Severity = ratio >= 10 ? "critical" : ratio >= 5 ? "high" : "medium";
+    return {
+      id: s.openId,
+      type: "traffic_spike",
+      detector: "traffic_spike",
+      ip: "*",
+      ...(s.key.startsWith("sensor:") ? { sensor: s.key.slice(7) } : {}),
+      ts: toIso(s.openTs),
+      lastTs: toIso(e.ts),
+      severity: sev,
+      score: round(Math.min(1, 0.5 + 0.25 * Math.log2(Math.max(1, ratio / this.o.minRatio)))),
+      reason: `Traffic spike in ${what}: ${s.count} events in the minute from ${toIso(s.bucket)} ` +
+        `against a median of ${round(median)} per minute (robust z ${round(z)} >= ${zThreshold})`,
+      window: { ms: this.o.bucketMs, label: "1m" },
+      threshold: zThreshold,
+      value: round(z),
+      features: {
+        count: s.count,
+        baseline_median: round(median),
+        baseline_mad: round(s.mad.mad()),
+        robust_z: round(z),
+        ewma_z: round(ewmaZ),
+        ratio: round(ratio),
+      },
+      evidence: [...s.ids],
+      updates: 1,
+      status: "open",
+    };
+  }
+
+  toJSON(): TrafficSpikeState {
+    return {
+      margin: this.margin,
+      series: [...this.series.values()].map((s) => ({
+        key: s.key,
+        bucket: s.bucket,
+        count: s.count,
+        flagged: s.flagged,
+        openId: s.openId,
+        openTs: s.openTs,
+        completed: s.completed,
+        mad: s.mad.toJSON(),
+        ew: s.ew.toJSON(),
+        ph: s.ph.toJSON(),
+      })),
+    };
+  }
+
+  static fromJSON(state: TrafficSpikeState, options: Partial<TrafficSpikeOptions> = {}): TrafficSpike {
+    const t = new TrafficSpike(options);
+    t.margin = state.margin;
+    for (const s of state.series) {
+      t.series.set(s.key, {
+        ...s,
+        ids: [],
+        mad: MadZScore.fromJSON(s.mad),
+        ew: EwmaZScore.fromJSON(s.ew),
+        ph: PageHinkley.fromJSON(s.ph),
+      });
+    }
+    return t;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
