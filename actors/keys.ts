@@ -13,14 +13,21 @@
  * | ["sensor_info", sensor] | latest heartbeat and connection facts |
  * | ["pending", instance, batch] | event keys of a batch not yet in flushed actor state |
  * | ["instance", instance] | liveness stamp of a running server instance |
+ * | ["ready", instance] | readiness probe value, written, read back and deleted by `/api/ready` |
+ * | ["actor_known", chunk] | Bloom filter of IPs with an actor in KV (actors/known.ts) |
  * | ["stat_min", minute] | { total, kinds } events per kind in a UTC minute (lib/stats.ts) |
  * | ["stat_top", "m" \| "h", field, bucket] | top values of a field in a minute or hour |
  * | ["rel", "cred" \| "client", value, ip] | last time `ip` used a credential pair or client |
  * | ["feedback", anomalyId] | { label, detector, at } analyst feedback on an anomaly |
  * | ["drift", ts, id] | DriftEvent: a detected shift of a score, feature or rate stream (lib/online/drift.ts) |
  * | ["model", name] / ["model", name, part] | checkpoint of an online model: meta, then JSON in parts (lib/online/checkpoint.ts) |
+ * | ["sensor_token", sensor] | SensorTokenRecord: SHA-256 of a per-sensor ingest token (lib/access/) |
+ * | ["enrich", provider, ip] | cached answer of an online enrichment provider (lib/enrich/) |
  */
 export const keys = {
+  sensorToken: (sensor: string): Deno.KvKey => ["sensor_token", sensor],
+  sensorTokenPrefix: (): Deno.KvKey => ["sensor_token"],
+  enrichment: (provider: string, ip: string): Deno.KvKey => ["enrich", provider, ip],
   actor: (ip: string): Deno.KvKey => ["actor", ip],
   actorPrefix: (): Deno.KvKey => ["actor"],
   event: (ts: number, id: string): Deno.KvKey => ["ev", ts, id],
@@ -41,6 +48,8 @@ export const keys = {
   pendingOf: (instance: string): Deno.KvKey => ["pending", instance],
   pendingPrefix: (): Deno.KvKey => ["pending"],
   instance: (instance: string): Deno.KvKey => ["instance", instance],
+  readyProbe: (instance: string): Deno.KvKey => ["ready", instance],
+  knownIps: (): Deno.KvKey => ["actor_known"],
   statMinute: (minute: number): Deno.KvKey => ["stat_min", minute],
   statMinutePrefix: (): Deno.KvKey => ["stat_min"],
   statTop: (res: "m" | "h", field: string, bucket: number): Deno.KvKey => ["stat_top", res, field, bucket],

@@ -13,6 +13,7 @@ import type { Detector } from "../lib/detectors/mod.ts";
 import { log } from "../lib/log.ts";
 import type { Anomaly, NormalisedEvent } from "../lib/schema.ts";
 import { type ActorState, newActor, step, takeUnsent } from "./actor.ts";
+import type { KnownIps } from "./known.ts";
 import { commitActors, readActors } from "./store.ts";
 
 /** Where a batch of events came from, for crash recovery (see `pipeline.ts`). */
@@ -40,6 +41,8 @@ export interface ActorSystemOptions {
   ttlMs?: number;
   /** Flush an actor early once its delta holds this many events (bounds memory per actor). */
   maxDelta?: number;
+  /** IPs that have an actor in KV; an IP it has never seen is activated without a read. */
+  known?: KnownIps | null;
 }
 
 export interface FlushStats {
@@ -62,7 +65,7 @@ export class ActorSystem {
    * (sent at flush) and those raised again while re-applying a delta after a conflict.
    */
   onAnomalies: (a: Anomaly[]) => Promise<void> = async () => {};
-  readonly stats = { flushes: 0, commits: 0, conflicts: 0, passivated: 0, activated: 0 };
+  readonly stats = { flushes: 0, commits: 0, conflicts: 0, passivated: 0, activated: 0, reads: 0 };
 
   constructor(kv: Deno.Kv, options: ActorSystemOptions) {
     this.#kv = kv;
@@ -71,6 +74,7 @@ export class ActorSystem {
       idleMs: 5 * 60_000,
       ttlMs: 7 * 86_400_000,
       maxDelta: 500,
+      known: null,
       ...options,
     };
   }
@@ -130,9 +134,13 @@ export class ActorSystem {
       } else missing.push(ip);
     }
     if (missing.length === 0) return;
-    const stored = await readActors(this.#kv, missing, now, this.#o.ttlMs);
+    const known = this.#o.known;
+    // Only IPs that may be in KV are read; the rest start as new actors (see known.ts).
+    const toRead = known ? missing.filter((ip) => known.has(ip)) : missing;
+    const stored = toRead.length > 0 ? await readActors(this.#kv, toRead, now, this.#o.ttlMs) : new Map();
+    this.stats.reads += toRead.length;
     for (const ip of missing) {
-      const s = stored.get(ip)!;
+      const s = stored.get(ip) ?? { state: null, versionstamp: null };
       this.#slots.set(ip, {
         state: s.state ?? newActor(ip),
         versionstamp: s.versionstamp,
@@ -194,6 +202,7 @@ export class ActorSystem {
         for (const slot of chunk) {
           slot.versionstamp = vs;
           slot.delta = [];
+          this.#o.known?.add(slot.state.ip);
         }
         return;
       }

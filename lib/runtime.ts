@@ -3,6 +3,8 @@
  * sensors, and the timers that flush, passivate and stamp liveness. `main.ts` and tests
  * build one with `startRuntime` and pass it to `createApp`.
  */
+import { keys } from "../actors/keys.ts";
+import { loadKnown, saveKnown } from "../actors/known.ts";
 import { ActorSystem } from "../actors/system.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -13,6 +15,7 @@ import { crossSource } from "./cross_source.ts";
 import { newId } from "./id.ts";
 import { log } from "./log.ts";
 import { OnlineModels } from "./online/mod.ts";
+import { type Ops, startOps } from "./ops.ts";
 import { Pipeline } from "./pipeline.ts";
 import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
 import { Sensors } from "./sensors.ts";
@@ -29,6 +32,19 @@ export type RuntimeConfig = Pick<
   | "idleMs"
   | "detectors"
   | "sensorRoles"
+  | "alerts"
+  | "sweepMs"
+  | "qualityWindowMs"
+  | "silenceMs"
+  | "readToken"
+  | "adminToken"
+  | "rateLimitIp"
+  | "rateLimitSensor"
+  | "maxFrameBytes"
+  | "maxBodyBytes"
+  | "wsIdleTimeoutS"
+  | "sensorTokens"
+  | "enrichment"
 >;
 
 export interface Runtime {
@@ -49,11 +65,16 @@ export interface Runtime {
   models: OnlineModels;
   /** Campaigns across IPs (`campaignOf(ip)`, `list()`), fed by its pipeline observer. */
   campaigns: CampaignTracker;
+  /** Metrics registry, data quality, alert webhooks and the retention sweep (lib/ops.ts). */
+  ops: Ops;
   /** Flush actors and sensors now (tests call this; the timer does it every flushMs). */
   flush(): Promise<void>;
   /** Stop timers, flush everything; the KV handle stays open (its owner closes it). */
   close(): Promise<void>;
 }
+
+/** How often the known-IPs filter is saved (wall clock); also on close. */
+const KNOWN_SAVE_MS = 30_000;
 
 /** How often the online models are checkpointed to KV (wall clock); also on close. */
 const MODEL_CHECKPOINT_MS = 60_000;
@@ -66,12 +87,14 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const instance = newId(clock.now());
   const detectors = buildDetectors(config.detectors);
+  const known = await loadKnown(kv, keys.knownIps());
   const actors = new ActorSystem(kv, {
     clock,
     detectors,
     maxActors: config.maxActors,
     idleMs: config.idleMs,
     ttlMs: config.actorTtlMs,
+    known,
   });
   const hub = new Hub();
   const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs });
@@ -83,15 +106,35 @@ export async function startRuntime(
   const campaigns = new CampaignTracker();
   pipeline.addObserver(campaignObserver(campaigns));
   pipeline.addObserver(crossSource({ kv, roleOf: (s) => config.sensorRoles?.[s] ?? sensors.role(s) }));
+  const ops = startOps({
+    kv,
+    clock,
+    pipeline,
+    actors,
+    hub,
+    sensors,
+    retentionMs: config.retentionMs,
+    actorTtlMs: config.actorTtlMs,
+    sweepMs: config.sweepMs,
+    qualityWindowMs: config.qualityWindowMs,
+    silenceMs: config.silenceMs,
+    alerts: config.alerts,
+  });
   await stampInstance(kv, instance, clock);
   const recovered = await recoverPending(kv, pipeline, instance, clock);
   if (recovered > 0) log.info("re-applied events after an unclean stop", { events: recovered });
 
   let closed = false;
   let ticking: Promise<void> = Promise.resolve();
+  let knownSavedAt = clock.now();
   const flush = async () => {
     await pipeline.flush();
     await sensors.persist();
+    // The known-IPs filter is a hint (see actors/known.ts): saved now and then, and on close.
+    if (known.dirty && (closed || clock.now() - knownSavedAt >= KNOWN_SAVE_MS)) {
+      knownSavedAt = clock.now();
+      await saveKnown(kv, keys.knownIps(), known);
+    }
   };
   const tick = () => {
     ticking = ticking.then(flush).catch((e) => log.error("flush failed", { error: String(e) }));
@@ -125,6 +168,7 @@ export async function startRuntime(
     meter,
     detectors,
     models,
+    ops,
     flush() {
       const run = ticking.then(flush);
       ticking = run.catch(() => {});
@@ -137,6 +181,7 @@ export async function startRuntime(
       clearInterval(idleTimer);
       clearInterval(stampTimer);
       clearInterval(modelTimer);
+      await ops.close();
       await ticking.catch(() => {});
       await flush();
       await saveModels();

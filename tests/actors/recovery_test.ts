@@ -7,21 +7,18 @@ import assert from "node:assert/strict";
 import { keys } from "../../actors/keys.ts";
 import { ActorSystem } from "../../actors/system.ts";
 import { FakeClock } from "../../lib/clock.ts";
+import { loadConfig } from "../../lib/config.ts";
 import { buildDetectors } from "../../lib/detectors/registry.ts";
 import { Hub } from "../../lib/hub.ts";
 import { Pipeline } from "../../lib/pipeline.ts";
 import { type Runtime, type RuntimeConfig, startRuntime } from "../../lib/runtime.ts";
 import { T0 } from "./_events.ts";
 
-const config: RuntimeConfig = Object.freeze({
-  ingestToken: "test-token",
-  flushMs: 3_600_000, // never within a test: state stays unflushed until we say
-  retentionMs: 7 * 86_400_000,
-  actorTtlMs: 7 * 86_400_000,
-  maxActors: 10_000,
-  idleMs: 3_600_000,
-  detectors: {},
-});
+// Never flushed within a test: state stays unflushed until we say.
+const config: RuntimeConfig = loadConfig(
+  ["--ingest-token", "test-token", "--flush-interval", "1h", "--max-actors", "10000", "--idle-after", "1h"],
+  {},
+);
 
 /**
  * Start a runtime and return it with a `kill` that stops its timers without flushing or

@@ -1,0 +1,209 @@
+/**
+ * Benchmark 2: end to end. A real collector process tails a file and streams it over the
+ * WebSocket uplink to a real server process, which stores every event durably in a KV file
+ * and publishes anomalies on SSE.
+ *
+ * - Throughput: N lines written up front, `collector --from-start --once`; events/s from the
+ *   collector's start until the server has counted all N (`GET /api/sensors`).
+ * - Latency: lines appended at a fixed rate; every 200 ms a fresh IP fails 5 logins; latency is
+ *   from appending the 5th failure to receiving its `brute_force` anomaly on `/api/stream`.
+ */
+import { quantile } from "./_workload.ts";
+import { startCollectorProc, startServerProc } from "./_procs.ts";
+
+const TOKEN = "bench-token-0123456789";
+const enc = new TextEncoder();
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "000Z");
+}
+
+/** A background line: scanners from a pool of IPs connecting, sending a version, leaving. */
+function background(i: number, now: number): string {
+  const ip = `203.0.${(i >> 8) & 255}.${i & 255}`;
+  const kinds = ["cowrie.session.connect", "cowrie.client.version", "cowrie.session.closed"];
+  const eventid = kinds[i % 3];
+  const extra = eventid === "cowrie.session.connect"
+    ? `,"src_port":${40000 + (i % 20000)},"dst_ip":"10.0.0.2","dst_port":2222,"protocol":"ssh"`
+    : eventid === "cowrie.client.version"
+    ? `,"version":"SSH-2.0-Go"`
+    : `,"duration_ms":${i % 5000}`;
+  return `{"eventid":"${eventid}","timestamp":"${iso(now)}","src_ip":"${ip}","session":"${
+    (i % 0xffffff).toString(16).padStart(12, "0")
+  }","sensor":"bench","message":""${extra}}`;
+}
+
+function failed(ip: string, now: number, k: number): string {
+  return `{"eventid":"cowrie.login.failed","timestamp":"${iso(now)}","src_ip":"${ip}","session":"beefbeef${
+    String(k).padStart(4, "0")
+  }","username":"root","password":"pw${k}","sensor":"bench","message":""}`;
+}
+
+async function sensorEvents(url: string): Promise<number> {
+  const r = await fetch(`${url}/api/sensors`);
+  const j = await r.json() as { items: { events: number }[] };
+  return j.items.reduce((s, x) => s + x.events, 0);
+}
+
+export interface ThroughputResult {
+  events: number;
+  seconds: number;
+  e2e_events_per_s: number;
+}
+
+/** Throughput of collector -> server -> KV with `n` lines. */
+export async function benchThroughput(n: number, dir: string): Promise<ThroughputResult> {
+  const file = `${dir}/tp-cowrie.json`;
+  const now = Date.now();
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      i % 50 < 45 ? background(i, now + i) : failed(`198.18.${(i >> 8) & 255}.${i & 255}`, now + i, i),
+    );
+  }
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  const server = await startServerProc(`${dir}/tp.kv`, TOKEN);
+  try {
+    const t0 = performance.now();
+    const col = startCollectorProc(server.wsUrl, TOKEN, "bench-tp", `${dir}/tp-state`, [file], [
+      "--from-start",
+      "--once",
+      "--source",
+      "cowrie",
+      "--batch-size",
+      "400",
+      "--max-in-flight",
+      "16",
+    ]);
+    const status = await col.child.status;
+    if (!status.success) throw new Error(`collector exited with ${status.code}`);
+    let got = await sensorEvents(server.url);
+    while (got < n) {
+      await new Promise((r) => setTimeout(r, 50));
+      got = await sensorEvents(server.url);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      events: got,
+      seconds: Math.round(seconds * 100) / 100,
+      e2e_events_per_s: Math.round(n / seconds),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export interface LatencyResult {
+  rate: number;
+  seconds: number;
+  sent: number;
+  markers: number;
+  received: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+/** Latency from appending a line to receiving its anomaly, at `rate` lines/s for `seconds`. */
+export async function benchLatency(rate: number, seconds: number, dir: string): Promise<LatencyResult> {
+  const file = `${dir}/lat-${rate}-cowrie.json`;
+  await Deno.writeTextFile(file, "");
+  const server = await startServerProc(`${dir}/lat-${rate}.kv`, TOKEN);
+  const abort = new AbortController();
+  const appended = new Map<string, number>();
+  const latencies: number[] = [];
+  try {
+    const res = await fetch(`${server.url}/api/stream?type=brute_force`, { signal: abort.signal });
+    const reading = (async () => {
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = block.split("\n").find((l) => l.startsWith("data: "));
+          if (!data) continue;
+          const a = JSON.parse(data.slice(6)) as { ip: string; updates: number };
+          const t = appended.get(a.ip);
+          if (t !== undefined && a.updates === 1) {
+            latencies.push(performance.now() - t);
+            appended.delete(a.ip);
+          }
+        }
+      }
+    })().catch(() => {});
+    const col = startCollectorProc(server.wsUrl, TOKEN, `bench-lat-${rate}`, `${dir}/lat-${rate}-state`, [
+      file,
+    ], [
+      "--source",
+      "cowrie",
+      "--poll-ms",
+      "10",
+      "--batch-ms",
+      "10",
+    ]);
+    // Give the collector time to open the file and connect before the clock starts.
+    await new Promise((r) => setTimeout(r, 1500));
+    const fh = await Deno.open(file, { append: true });
+    let sent = 0;
+    let markers = 0;
+    const tickMs = 10;
+    const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+    const start = performance.now();
+    let nextMarker = start;
+    let k = 0;
+    while (performance.now() - start < seconds * 1000) {
+      const now = Date.now();
+      let chunk = "";
+      for (let i = 0; i < perTick; i++) chunk += background(sent + i, now) + "\n";
+      sent += perTick;
+      let markerIp: string | null = null;
+      if (performance.now() >= nextMarker) {
+        markerIp = `198.18.${(markers >> 8) & 255}.${markers & 255}`;
+        for (let j = 0; j < 5; j++) chunk += failed(markerIp, now + j, k++) + "\n";
+        sent += 5;
+        markers++;
+        nextMarker += 200;
+      }
+      await fh.write(enc.encode(chunk));
+      if (markerIp) appended.set(markerIp, performance.now());
+      const wait = start + ((sent - markers * 5) / perTick) * tickMs - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    fh.close();
+    // Wait (bounded) for the last anomalies.
+    for (let i = 0; i < 100 && appended.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await col.stop();
+    abort.abort();
+    await reading;
+    return {
+      rate,
+      seconds,
+      sent,
+      markers,
+      received: latencies.length,
+      p50_ms: Math.round(quantile(latencies, 0.5)),
+      p99_ms: Math.round(quantile(latencies, 0.99)),
+      max_ms: Math.round(Math.max(...latencies)),
+    };
+  } finally {
+    abort.abort();
+    await server.stop();
+  }
+}
+
+if (import.meta.main) {
+  const dir = await Deno.makeTempDir({ prefix: "hw-e2e-" });
+  try {
+    // deno-lint-ignore no-console
+    console.log(JSON.stringify(await benchThroughput(Number(Deno.args[0] ?? 100_000), dir)));
+    // deno-lint-ignore no-console
+    console.log(JSON.stringify(await benchLatency(Number(Deno.args[1] ?? 1000), 5, dir)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
