@@ -101,7 +101,7 @@ function start(
   first: NormalisedEvent,
 ): Open {
   const kinds: Record<string, number> = {};
-  for (const e of side) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
+  for (const e of [...side].reverse()) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
   const lastHoneypot = Math.max(...side.map((e) => e.ts));
   const summary = Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(", ");
   return {

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { Runtime } from "../lib/runtime.ts";
 import { onError, securityHeaders } from "./_middleware.ts";
 import { apiRoutes } from "./api.ts";
+import { campaignsRoutes } from "./campaigns.tsx";
 import { exportRoutes } from "./export.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { feedbackRoutes } from "./feedback.ts";
@@ -30,6 +31,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", statsRoutes(rt));
   app.route("/", feedbackRoutes(rt));
   app.route("/", indexRoutes(rt));
+  app.route("/", campaignsRoutes(rt));
   app.route("/", staticRoutes());
   return app;
 }
