@@ -3,6 +3,7 @@
  * into a frozen object. Later code never reads Deno.env.
  */
 import { parseArgs } from "node:util";
+import { type AlertsConfig, parseAlertsConfig } from "./alerts/config.ts";
 import { buildDetectors } from "./detectors/mod.ts";
 import { parseDuration } from "./duration.ts";
 import type { Level } from "./log.ts";
@@ -26,6 +27,14 @@ export interface Config {
   idleMs: number;
   /** Raw detectors section, validated by the detector registry. */
   detectors: Record<string, unknown>;
+  /** The `alerts` section of the config file (webhooks), validated. */
+  alerts: AlertsConfig;
+  /** Retention sweep period; 0 when off. */
+  sweepMs: number;
+  /** Sliding window of the data-quality measures. */
+  qualityWindowMs: number;
+  /** Silence after which a sensor has a gap. */
+  silenceMs: number;
   /** Sensor roles from the config file's `sensors` section (`{"web1": "production"}`). */
   sensorRoles?: Readonly<Record<string, "honeypot" | "production">>;
 }
@@ -48,6 +57,10 @@ const OPTIONS = {
   retention: { env: "HONEYWATCH_RETENTION", type: "string" },
   "max-actors": { env: "HONEYWATCH_MAX_ACTORS", type: "string" },
   "idle-after": { env: "HONEYWATCH_IDLE_AFTER", type: "string" },
+  "actor-retention": { env: "HONEYWATCH_ACTOR_RETENTION", type: "string" },
+  "sweep-interval": { env: "HONEYWATCH_SWEEP_INTERVAL", type: "string" },
+  "quality-window": { env: "HONEYWATCH_QUALITY_WINDOW", type: "string" },
+  "silence-after": { env: "HONEYWATCH_SILENCE_AFTER", type: "string" },
   config: { env: "HONEYWATCH_CONFIG", type: "string" },
   help: { env: "", type: "boolean" },
 } as const;
@@ -64,6 +77,10 @@ export const USAGE = `Usage: deno task start [options]
   --retention D         how long events, anomalies and actors are kept (default 7d)
   --max-actors N        actors kept in memory (default 50000)
   --idle-after D        passivate actors idle this long (default 5m)
+  --actor-retention D   how long an actor with no new events is kept (default: --retention)
+  --sweep-interval D    how often expired events, anomalies and actors are deleted; off to disable (default 5m)
+  --quality-window D    sliding window of the data-quality measures (default 1h)
+  --silence-after D     a sensor silent this long has a gap (default 5m)
   --config FILE         JSON file with a "detectors" section (env HONEYWATCH_CONFIG)
   --log-level L         debug, info, warn or error (default info)`;
 
@@ -125,6 +142,7 @@ export function loadConfig(
     throw new ConfigError(`Invalid --ingest-token: must be at least 8 characters (got ${token.length})`);
   }
   let detectors: Record<string, unknown> = {};
+  let alerts: AlertsConfig = { webhooks: [] };
   const sensorRoles: Record<string, "honeypot" | "production"> = {};
   const file = get("config") as string | undefined;
   if (file) {
@@ -139,6 +157,11 @@ export function loadConfig(
       throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: "detectors" must be an object`);
     }
     detectors = d as Record<string, unknown>;
+    try {
+      alerts = parseAlertsConfig((json as { alerts?: unknown })?.alerts);
+    } catch (e) {
+      throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: ${(e as Error).message}`);
+    }
     const roles = (json as { sensors?: unknown })?.sensors ?? {};
     if (typeof roles !== "object" || roles === null || Array.isArray(roles)) {
       throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: "sensors" must be an object`);
@@ -169,9 +192,13 @@ export function loadConfig(
     logLevel: level as Level,
     flushMs: dur("flush-interval", 1000),
     retentionMs: dur("retention", 7 * 86_400_000),
-    actorTtlMs: dur("retention", 7 * 86_400_000),
+    actorTtlMs: dur("actor-retention", dur("retention", 7 * 86_400_000)),
     maxActors: int("max-actors", 50_000, 100, 10_000_000),
     idleMs: dur("idle-after", 5 * 60_000),
+    alerts: Object.freeze(alerts),
+    sweepMs: /^(off|0)$/i.test(String(get("sweep-interval") ?? "")) ? 0 : dur("sweep-interval", 5 * 60_000),
+    qualityWindowMs: dur("quality-window", 3_600_000),
+    silenceMs: dur("silence-after", 5 * 60_000),
     detectors: Object.freeze(detectors),
     sensorRoles: Object.freeze(sensorRoles),
     help: values.help === true,

@@ -3,6 +3,7 @@
  * subscribers. Each subscriber has a small queue that drops the oldest message and counts
  * what it dropped, so a slow browser never slows ingest.
  */
+import { log } from "./log.ts";
 import { type Anomaly, type Severity, severityRank } from "./schema.ts";
 
 /** Kinds of live message; each is an SSE `event:` name and a WebSocket message `type`. */
@@ -101,8 +102,16 @@ export class Hub {
   #recent: HubMessage[] = [];
   published = 0;
   dropped = 0;
+  /** In-process listeners (metrics, alert webhooks): called on every publish, not counted as subscribers. */
+  readonly #taps = new Set<(m: HubMessage) => void>();
 
   constructor(readonly recentCap = 500) {}
+
+  /** Call `fn` synchronously on every published message; returns the function that removes it. */
+  tap(fn: (m: HubMessage) => void): () => void {
+    this.#taps.add(fn);
+    return () => this.#taps.delete(fn);
+  }
 
   get subscribers(): number {
     return this.#subs.size;
@@ -136,5 +145,12 @@ export class Hub {
     if (this.#recent.length > this.recentCap) this.#recent.shift();
     this.published++;
     for (const s of this.#subs) if (matches(s.filter, m)) s.push(m);
+    for (const t of this.#taps) {
+      try {
+        t(m);
+      } catch (e) {
+        log.error("hub listener failed", { error: String(e) });
+      }
+    }
   }
 }
