@@ -1,0 +1,88 @@
+/**
+ * `deno task bench [-- --quick] [--out FILE]`: every benchmark of docs/performance.md, ending
+ * with one JSON object on its own line. `--quick` finishes within about a minute.
+ */
+import { parseArgs } from "node:util";
+import { benchLatency, benchThroughput } from "./e2e.ts";
+import { benchMemory } from "./memory.ts";
+import { benchPipeline } from "./pipeline.ts";
+
+// deno-lint-ignore no-console
+const say = (s: string) => console.error(`[bench] ${s}`);
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" } },
+  strict: true,
+});
+const quick = values.quick === true;
+const only = values.only ? new Set(values.only.split(",")) : null;
+const want = (name: string) => !only || only.has(name);
+
+const result: Record<string, unknown> = { quick, deno: Deno.version.deno, started: new Date().toISOString() };
+const details: Record<string, unknown> = {};
+const dir = await Deno.makeTempDir({ prefix: "hw-bench-" });
+
+try {
+  if (want("pipeline")) {
+    say("pipeline, in process");
+    const p = benchPipeline(quick ? 100_000 : 500_000, quick ? 3 : 5);
+    details.pipeline = p;
+    result.pipeline_events_per_s = p.pipeline_events_per_s;
+    result.parse_only_events_per_s = p.parse_only_events_per_s;
+    result.pipeline_ratio_to_parse = p.ratio_to_parse;
+  }
+  if (want("e2e")) {
+    say("end to end: throughput");
+    const t = await benchThroughput(quick ? 30_000 : 300_000, dir);
+    details.e2e_throughput = t;
+    result.e2e_events_per_s = t.e2e_events_per_s;
+    say("end to end: latency at 1k and 10k events/s");
+    const l1 = await benchLatency(1_000, quick ? 3 : 20, dir);
+    const l10 = await benchLatency(10_000, quick ? 3 : 20, dir);
+    details.e2e_latency = [l1, l10];
+    result.p99_ms_at_1k = l1.p99_ms;
+    result.p99_ms_at_10k = l10.p99_ms;
+    result.p50_ms_at_10k = l10.p50_ms;
+  }
+  if (want("memory")) {
+    say("memory per tracked IP");
+    const sizes = quick ? [20_000] : [100_000, 1_000_000];
+    const ms = [];
+    for (const n of sizes) ms.push(await benchMemory(n));
+    details.memory = ms;
+    const last = ms.at(-1)!;
+    result.bytes_per_active_ip = last.bytes_per_active_ip_heap;
+    result.bytes_per_idle_ip = last.bytes_per_idle_ip_heap;
+    result.bytes_per_idle_ip_rss = last.bytes_per_idle_ip_rss;
+  }
+  if (want("peers")) {
+    say("side by side with fail2ban and CrowdSec");
+    try {
+      const mod = await import("./peers.ts") as {
+        benchPeers?: (o: { quick: boolean; workDir: string }) => Promise<Record<string, unknown>>;
+      };
+      if (!mod.benchPeers) throw new Error("bench/peers.ts has no benchPeers");
+      const p = await mod.benchPeers({ quick, workDir: dir });
+      details.peers = p;
+      for (
+        const k of [
+          "fail2ban_lines_per_s",
+          "crowdsec_lines_per_s",
+          "honeywatch_sshd_lines_per_s",
+          "bruteforce_agreement",
+        ]
+      ) if (p[k] !== undefined && p[k] !== null) result[k] = p[k];
+    } catch (e) {
+      details.peers = { skipped: String(e) };
+      say(`peers skipped: ${e}`);
+    }
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
+if (values.out) await Deno.writeTextFile(values.out, JSON.stringify({ result, details }, null, 2) + "\n");
+say(JSON.stringify(details));
+// deno-lint-ignore no-console
+console.log(JSON.stringify(result));
