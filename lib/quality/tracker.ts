@@ -31,8 +31,6 @@ export interface QualityOptions {
 
 /** Upper bounds (seconds) of the event-to-ingest lag histogram. */
 export const LAG_BOUNDS_S = [1, 5, 30, 60, 300, 3600, 86_400, 604_800, 31_536_000] as const;
-/** Reasons that say a field held an invalid value (the accuracy measure). */
-const ACCURACY = { invalid_ip: "ip", invalid_port: "port", invalid_timestamp: "timestamp" } as const;
 /** Recent fingerprints kept per series for duplicate detection. */
 const SEEN_CAP = 8192;
 const GAPS_KEPT = 20;
