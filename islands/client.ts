@@ -3,11 +3,20 @@
  * island's code only when the page has one.
  */
 import { type ComponentType, h, hydrate } from "preact";
+import { localiseTimes } from "../lib/format.ts";
 
 // deno-lint-ignore no-explicit-any
 const registry: Record<string, () => Promise<ComponentType<any>>> = {
   AnomalyFeed: () => import("./AnomalyFeed.tsx").then((m) => m.AnomalyFeed),
+  Counters: () => import("./Counters.tsx").then((m) => m.Counters),
+  EventsChart: () => import("./EventsChart.tsx").then((m) => m.EventsChart),
+  FeedbackButtons: () => import("./FeedbackButtons.tsx").then((m) => m.FeedbackButtons),
+  ScoreTimeline: () => import("./ScoreTimeline.tsx").then((m) => m.ScoreTimeline),
+  SensorTable: () => import("./SensorTable.tsx").then((m) => m.SensorTable),
 };
+
+// Server-rendered times outside islands switch to the viewer's zone (UTC stays in the title).
+localiseTimes(document);
 
 for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const name = el.dataset.island ?? "";

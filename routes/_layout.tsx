@@ -1,7 +1,12 @@
 /** The page shell every route renders into. */
 import type { ComponentChildren } from "preact";
 
-export function Layout({ title, children }: { title: string; children: ComponentChildren }) {
+/** Links of the top navigation: path and label. */
+const NAV = [["/", "Live"], ["/anomalies", "Anomalies"], ["/sensors", "Sensors"]] as const;
+
+export function Layout(
+  { title, children, current }: { title: string; children: ComponentChildren; current?: string },
+) {
   return (
     <html lang="en">
       <head>
@@ -17,9 +22,9 @@ export function Layout({ title, children }: { title: string; children: Component
         <header class="top">
           <a class="brand" href="/">honeywatch</a>
           <nav>
-            <a href="/">Live</a>
-            <a href="/api/anomalies">Anomalies (JSON)</a>
-            <a href="/api/sensors">Sensors (JSON)</a>
+            {NAV.map(([href, text]) => (
+              <a key={href} href={href} aria-current={current === href ? "page" : undefined}>{text}</a>
+            ))}
           </nav>
         </header>
         <main>{children}</main>

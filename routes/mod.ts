@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import type { Runtime } from "../lib/runtime.ts";
 import { onError, securityHeaders } from "./_middleware.ts";
+import { anomaliesRoutes } from "./anomalies.tsx";
 import { apiRoutes } from "./api.ts";
 import { campaignsRoutes } from "./campaigns.tsx";
 import { exportRoutes } from "./export.ts";
@@ -12,6 +13,8 @@ import { openApiRoutes } from "./openapi.ts";
 import { feedbackRoutes } from "./feedback.ts";
 import { indexRoutes } from "./index.tsx";
 import { ingestRoutes } from "./ingest.ts";
+import { ipRoutes } from "./ip.tsx";
+import { sensorsRoutes } from "./sensors.tsx";
 import { staticRoutes } from "./static.ts";
 import { statsRoutes } from "./stats.ts";
 import { streamRoutes } from "./stream.ts";
@@ -31,6 +34,9 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", statsRoutes(rt));
   app.route("/", feedbackRoutes(rt));
   app.route("/", indexRoutes(rt));
+  app.route("/", ipRoutes(rt));
+  app.route("/", anomaliesRoutes(rt));
+  app.route("/", sensorsRoutes(rt));
   app.route("/", campaignsRoutes(rt));
   app.route("/", staticRoutes());
   return app;
