@@ -8,6 +8,7 @@ import { localiseTimes } from "../lib/format.ts";
 // deno-lint-ignore no-explicit-any
 const registry: Record<string, () => Promise<ComponentType<any>>> = {
   AnomalyFeed: () => import("./AnomalyFeed.tsx").then((m) => m.AnomalyFeed),
+  SessionReplay: () => import("./SessionReplay.tsx").then((m) => m.SessionReplay),
   Counters: () => import("./Counters.tsx").then((m) => m.Counters),
   EventsChart: () => import("./EventsChart.tsx").then((m) => m.EventsChart),
   FeedbackButtons: () => import("./FeedbackButtons.tsx").then((m) => m.FeedbackButtons),

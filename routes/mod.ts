@@ -8,6 +8,7 @@ import { onError, securityHeaders } from "./_middleware.ts";
 import { anomaliesRoutes } from "./anomalies.tsx";
 import { apiRoutes } from "./api.ts";
 import { campaignsRoutes } from "./campaigns.tsx";
+import { sessionsRoutes } from "./sessions.ts";
 import { exportRoutes } from "./export.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { feedbackRoutes } from "./feedback.ts";
@@ -38,6 +39,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", anomaliesRoutes(rt));
   app.route("/", sensorsRoutes(rt));
   app.route("/", campaignsRoutes(rt));
+  app.route("/", sessionsRoutes(rt));
   app.route("/", staticRoutes());
   return app;
 }

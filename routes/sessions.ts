@@ -1,0 +1,59 @@
+/**
+ * `GET /api/sessions/:session?ip=IP`: one Cowrie session's stored events and its replay lines.
+ * Events are indexed by source IP, so the IP is required; the newest 5000 events of the IP
+ * are searched.
+ */
+import { Hono } from "hono";
+import { keys } from "../actors/keys.ts";
+import { retryLocked } from "../actors/store.ts";
+import { HttpError } from "../lib/http_error.ts";
+import { normaliseIp } from "../lib/ip.ts";
+import type { Runtime } from "../lib/runtime.ts";
+import type { NormalisedEvent } from "../lib/schema.ts";
+import { replayLines } from "../lib/session_replay.ts";
+import { toIso } from "../lib/timestamp.ts";
+
+const SCAN = 5000;
+
+export function sessionsRoutes(rt: Runtime): Hono {
+  const app = new Hono();
+  app.get("/api/sessions/:session", async (c) => {
+    const session = c.req.param("session");
+    const raw = c.req.query("ip") ?? "";
+    const ip = normaliseIp(raw);
+    if (ip === null) {
+      throw new HttpError(
+        400,
+        `Query "ip" is ${JSON.stringify(raw)}, must be the session's source IPv4 or IPv6 address`,
+      );
+    }
+    const events: NormalisedEvent[] = [];
+    const iter = rt.kv.list<NormalisedEvent>({ prefix: keys.eventByIpPrefix(ip) }, {
+      reverse: true,
+      limit: SCAN,
+    });
+    for (;;) {
+      const r = await retryLocked(() => iter.next());
+      if (r.done) break;
+      if (r.value.value.session === session) events.push(r.value.value);
+    }
+    if (events.length === 0) {
+      throw new HttpError(
+        404,
+        `No events of session ${JSON.stringify(session)} from ${ip} are stored`,
+        "not_found",
+      );
+    }
+    events.reverse();
+    return c.json({
+      session,
+      ip,
+      sensor: events[0].sensor,
+      start: toIso(events[0].ts),
+      end: toIso(events[events.length - 1].ts),
+      events,
+      lines: replayLines(events),
+    });
+  });
+  return app;
+}
