@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 
 /** Links of the top navigation: path and label. */
-const NAV = [["/", "Live"], ["/anomalies", "Anomalies"], ["/sensors", "Sensors"]] as const;
+const NAV = [["/", "Live"], ["/anomalies", "Anomalies"], ["/sensors", "Sensors"], ["/campaigns", "Campaigns"]] as const;
 
 export function Layout(
   { title, children, current }: { title: string; children: ComponentChildren; current?: string },

@@ -10,6 +10,8 @@ import { Time } from "../components/Time.tsx";
 import { sessionsOf, Transcript } from "../components/Transcript.tsx";
 import { FeedbackButtons } from "../islands/FeedbackButtons.tsx";
 import { ScoreTimeline } from "../islands/ScoreTimeline.tsx";
+import { SessionReplay } from "../islands/SessionReplay.tsx";
+import { replaySessions } from "../lib/session_replay.ts";
 import { listAnomalies } from "../lib/anomaly_store.ts";
 import { withFeedback } from "../lib/feedback.ts";
 import { formatCount } from "../lib/format.ts";
@@ -201,6 +203,13 @@ export function ipRoutes(rt: Runtime): Hono {
               </ul>
             )}
         </section>
+
+        <Island
+          name="SessionReplay"
+          id="ip-replay"
+          component={SessionReplay}
+          props={{ sessions: replaySessions(events.items) }}
+        />
 
         <section aria-labelledby="sessions-title">
           <h2 id="sessions-title">Sessions</h2>
