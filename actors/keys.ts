@@ -56,9 +56,11 @@ export const keys = {
   statTopPrefix: (res: "m" | "h", field: string): Deno.KvKey => ["stat_top", res, field],
   related: (rel: "cred" | "client", value: string, ip: string): Deno.KvKey => ["rel", rel, value, ip],
   relatedPrefix: (rel: "cred" | "client", value: string): Deno.KvKey => ["rel", rel, value],
+  relatedAllPrefix: (): Deno.KvKey => ["rel"],
   feedback: (anomalyId: string): Deno.KvKey => ["feedback", anomalyId],
   drift: (ts: number, id: string): Deno.KvKey => ["drift", ts, id],
   driftPrefix: (): Deno.KvKey => ["drift"],
+  feedbackPrefix: (): Deno.KvKey => ["feedback"],
   model: (name: string): Deno.KvKey => ["model", name],
   modelPart: (name: string, part: number): Deno.KvKey => ["model", name, part],
 };

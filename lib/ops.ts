@@ -72,9 +72,10 @@ export function startOps(o: OpsOptions): Ops {
         deleted.inc({ kind: "event" }, r.events);
         deleted.inc({ kind: "anomaly" }, r.anomalies);
         deleted.inc({ kind: "actor" }, r.actors);
+        deleted.inc({ kind: "aggregate" }, r.other);
         stored.set(undefined, r.actorsStored);
         lastSweep.set(undefined, Math.round(o.clock.now() / 1000));
-        if (r.events + r.anomalies + r.actors > 0) log.info("retention sweep", { ...r });
+        if (r.events + r.anomalies + r.actors + r.other > 0) log.info("retention sweep", { ...r });
         return r;
       })
       .finally(() => (sweeping = null));

@@ -6,11 +6,14 @@
  *
  * - events: event time (`ts`, the key's own order) older than `retentionMs`;
  * - anomalies: last update (`lastTs`) older than `retentionMs`;
- * - actors: last save (`savedAt`) older than `actorTtlMs`.
+ * - actors: last save (`savedAt`) older than `actorTtlMs`;
+ * - aggregates keyed by time (`stat_min`, `stat_top`, `drift`) and relation stamps (`rel`,
+ *   whose value is the last time seen): older than `retentionMs`.
  */
 import { keys } from "../actors/keys.ts";
 import { retryLocked, type StoredValue } from "../actors/store.ts";
 import type { Clock } from "./clock.ts";
+import { TOP_FIELDS } from "./stats.ts";
 import type { Anomaly, NormalisedEvent } from "./schema.ts";
 
 export interface SweepOptions {
@@ -28,6 +31,8 @@ export interface SweepResult {
   actors: number;
   /** Actors left in KV after the sweep. */
   actorsStored: number;
+  /** Aggregates, drift records and relation stamps. */
+  other: number;
 }
 
 const OPS_PER_COMMIT = 300;
@@ -61,7 +66,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const max = o.maxDeletes ?? 100_000;
   const cutoff = now - o.retentionMs;
   const d = new Deleter(o.kv);
-  const out: SweepResult = { events: 0, anomalies: 0, actors: 0, actorsStored: 0 };
+  const out: SweepResult = { events: 0, anomalies: 0, actors: 0, actorsStored: 0, other: 0 };
 
   // Events: ["ev", ts, id] is ordered by event time, so the expired ones are one range.
   const evs = o.kv.list<NormalisedEvent>({ start: keys.eventPrefix(), end: [...keys.eventPrefix(), cutoff] });
@@ -94,6 +99,25 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       out.actors++;
     } else {
       out.actorsStored++;
+    }
+  }
+
+  // Time-keyed aggregates: the element after the prefix is a time in ms.
+  const timed: Deno.KvKey[] = [keys.statMinutePrefix(), keys.driftPrefix()];
+  for (const res of ["m", "h"] as const) for (const f of TOP_FIELDS) timed.push(keys.statTopPrefix(res, f));
+  for (const prefix of timed) {
+    for await (const e of o.kv.list({ start: prefix, end: [...prefix, cutoff] })) {
+      if (d.deleted >= max) break;
+      await d.delete(e.key);
+      out.other++;
+    }
+  }
+  // Relation stamps: the value is the last time the IP used the credential or client.
+  for await (const e of o.kv.list<number>({ prefix: keys.relatedAllPrefix() })) {
+    if (d.deleted >= max) break;
+    if (typeof e.value === "number" && e.value < cutoff) {
+      await d.delete(e.key);
+      out.other++;
     }
   }
   await d.flush();
