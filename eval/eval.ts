@@ -32,5 +32,7 @@ if (import.meta.main) {
   });
   const metrics = evaluate(labels, anomalies);
   // deno-lint-ignore no-console
-  console.log(JSON.stringify({ files: positionals, events, rejected, labels: labels.length, metrics }, null, 2));
+  console.log(
+    JSON.stringify({ files: positionals, events, rejected, labels: labels.length, metrics }, null, 2),
+  );
 }

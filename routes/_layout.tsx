@@ -2,7 +2,13 @@
 import type { ComponentChildren } from "preact";
 
 /** Links of the top navigation: path and label. */
-const NAV = [["/", "Live"], ["/anomalies", "Anomalies"], ["/sensors", "Sensors"], ["/campaigns", "Campaigns"]] as const;
+const NAV = [
+  ["/", "Live"],
+  ["/anomalies", "Anomalies"],
+  ["/sensors", "Sensors"],
+  ["/campaigns", "Campaigns"],
+  ["/models", "Models"],
+] as const;
 
 export function Layout(
   { title, children, current }: { title: string; children: ComponentChildren; current?: string },

@@ -1,4 +1,7 @@
-/** `POST /api/update`: mark an anomaly a true or false positive. */
+/**
+ * `POST /api/update`: mark an anomaly a true or false positive. The response's `change` says
+ * what the detector adjusted (threshold, allowlist), see `OnlineModels.feedback`.
+ */
 import { Hono } from "hono";
 import { FeedbackBody, recordFeedback } from "../lib/feedback.ts";
 import { HttpError } from "../lib/http_error.ts";
@@ -22,7 +25,10 @@ export function feedbackRoutes(rt: Runtime): Hono {
     if (!fb) {
       throw new HttpError(404, `No anomaly with id ${JSON.stringify(body.data.anomalyId)}`, "not_found");
     }
-    return c.json({ anomalyId: fb.anomalyId, label: fb.label, detector: fb.detector });
+    // The online detectors tune themselves from the label; the change is saved at once.
+    const change = rt.models.feedback(fb);
+    await rt.models.save(rt.kv, rt.clock.now());
+    return c.json({ anomalyId: fb.anomalyId, label: fb.label, detector: fb.detector, change });
   });
   return app;
 }

@@ -12,6 +12,7 @@ import { sessionsRoutes } from "./sessions.ts";
 import { exportRoutes } from "./export.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { feedbackRoutes } from "./feedback.ts";
+import { modelsRoutes } from "./models.tsx";
 import { indexRoutes } from "./index.tsx";
 import { ingestRoutes } from "./ingest.ts";
 import { ipRoutes } from "./ip.tsx";
@@ -34,6 +35,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", openApiRoutes());
   app.route("/", statsRoutes(rt));
   app.route("/", feedbackRoutes(rt));
+  app.route("/", modelsRoutes(rt));
   app.route("/", indexRoutes(rt));
   app.route("/", ipRoutes(rt));
   app.route("/", anomaliesRoutes(rt));

@@ -48,7 +48,10 @@ function matches(l: Label, a: Detection): boolean {
 }
 
 /** Metrics per anomaly type over every type that has labels or anomalies. */
-export function evaluate(labels: readonly Label[], anomalies: readonly Detection[]): Record<string, TypeMetrics> {
+export function evaluate(
+  labels: readonly Label[],
+  anomalies: readonly Detection[],
+): Record<string, TypeMetrics> {
   const types = new Set([...labels.map((l) => l.type), ...anomalies.map((a) => a.type)]);
   const out: Record<string, TypeMetrics> = {};
   for (const type of [...types].sort()) {

@@ -25,8 +25,14 @@ export interface ReplayOutcome {
 }
 
 /** Replay `records` (raw lines or objects) and return the anomalies. */
-export async function replayRecords(records: Iterable<unknown>, o: ReplayOptions): Promise<ReplayOutcome> {
-  const config = loadConfig(["--ingest-token", "eval-token-000", "--flush-interval", "1h", ...(o.args ?? [])], {});
+export async function replayRecords(
+  records: Iterable<unknown> | AsyncIterable<unknown>,
+  o: ReplayOptions,
+): Promise<ReplayOutcome> {
+  const config = loadConfig(
+    ["--ingest-token", "eval-token-000", "--flush-interval", "1h", ...(o.args ?? [])],
+    {},
+  );
   const kv = await Deno.openKv(":memory:");
   const clock = new FakeClock(0);
   const rt = await startRuntime(kv, config, clock);
@@ -47,7 +53,7 @@ export async function replayRecords(records: Iterable<unknown>, o: ReplayOptions
         byId.set(a.id, a);
       }
     };
-    for (const rec of records) {
+    for await (const rec of records) {
       buf.push(rec);
       if (buf.length >= (o.batch ?? 100)) await send();
     }

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { TrafficSpike } from "../../../lib/online/traffic_spike.ts";
+import type { NormalisedEvent } from "../../../lib/schema.ts";
+import { ev, T0 } from "../../actors/_events.ts";
+
+/** `n` events spread over minute `m` (from T0), kind `kind`. */
+function minute(m: number, n: number, kind: NormalisedEvent["kind"] = "connect"): NormalisedEvent[] {
+  return Array.from(
+    { length: n },
+    (_, i) => ev(m * 60_000 + Math.floor((i * 60_000) / n), { id: `m${m}.${i}`, kind }),
+  );
+}
+
+Deno.test("TrafficSpike - a minute at 5x the baseline raises one global anomaly while it happens", () => {
+  const t = new TrafficSpike();
+  for (let m = 0; m < 15; m++) assert.deepEqual(t.observe(minute(m, 40 + (m % 3) * 5)), []);
+  const spike = minute(15, 250);
+  const out = t.observe(spike);
+  const global = out.filter((a) => a.id.startsWith("traffic_spike-*"));
+  assert.equal(global.length, 1);
+  const a = global[0];
+  assert.equal(a.type, "traffic_spike");
+  assert.equal(a.ip, "*");
+  // Raised at the event that crossed the threshold, inside the minute.
+  assert.ok(Date.parse(a.ts) >= T0 + 15 * 60_000 && Date.parse(a.ts) < T0 + 16 * 60_000);
+  assert.ok(a.features.robust_z >= 6);
+  assert.equal(a.features.baseline_median, 45);
+  assert.ok(a.evidence.length > 0);
+  // The sensor and the kind series see the same spike (sensor named, still ip "*").
+  assert.ok(out.some((x) => x.sensor === "vm1"));
+  assert.ok(out.some((x) => x.id.startsWith("traffic_spike-kind:connect")));
+});
+
+Deno.test("TrafficSpike - grace period, minimum count, and a flagged minute is not learnt", () => {
+  const t = new TrafficSpike();
+  // Within the first 10 minutes nothing may fire, whatever the count.
+  for (let m = 0; m < 10; m++) assert.deepEqual(t.observe(minute(m, m === 5 ? 500 : 10)), []);
+  for (let m = 10; m < 14; m++) t.observe(minute(m, 10));
+  // 40 events is 4x the median but under minCount (50): quiet.
+  assert.deepEqual(t.observe(minute(14, 40)), []);
+  const before = t.series.get("*")!.mad.toJSON().window.length;
+  assert.ok(t.observe(minute(15, 300)).length > 0);
+  t.observe(minute(16, 10)); // closes minute 15
+  const s = t.series.get("*")!;
+  assert.equal(s.mad.toJSON().window.length, before + 1, "only minute 14 joined the window");
+  assert.ok(!s.mad.toJSON().window.includes(300));
+});
+
+Deno.test("TrafficSpike - feedback margin raises the bar; state survives JSON", () => {
+  const t = new TrafficSpike();
+  for (let m = 0; m < 15; m++) t.observe(minute(m, 40 + (m % 3) * 5));
+  t.margin = 1e9;
+  assert.deepEqual(t.observe(minute(15, 400)), []);
+  const copy = TrafficSpike.fromJSON(JSON.parse(JSON.stringify(t.toJSON())));
+  assert.deepEqual(copy.score("*", 400), t.score("*", 400));
+  copy.margin = 0;
+  assert.ok(copy.observe(minute(16, 400)).length > 0);
+});
