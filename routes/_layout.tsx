@@ -6,6 +6,7 @@ const NAV = [
   ["/", "Live"],
   ["/anomalies", "Anomalies"],
   ["/sensors", "Sensors"],
+  ["/quality", "Quality"],
   ["/campaigns", "Campaigns"],
   ["/models", "Models"],
 ] as const;

@@ -16,6 +16,7 @@ import { modelsRoutes } from "./models.tsx";
 import { indexRoutes } from "./index.tsx";
 import { ingestRoutes } from "./ingest.ts";
 import { ipRoutes } from "./ip.tsx";
+import { opsRoutes } from "./ops.tsx";
 import { sensorsRoutes } from "./sensors.tsx";
 import { staticRoutes } from "./static.ts";
 import { statsRoutes } from "./stats.ts";
@@ -40,6 +41,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", ipRoutes(rt));
   app.route("/", anomaliesRoutes(rt));
   app.route("/", sensorsRoutes(rt));
+  app.route("/", opsRoutes(rt));
   app.route("/", campaignsRoutes(rt));
   app.route("/", sessionsRoutes(rt));
   app.route("/", staticRoutes());
