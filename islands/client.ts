@@ -25,5 +25,8 @@ for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const propsEl = el.dataset.props ? document.getElementById(el.dataset.props) : null;
   if (!load || !propsEl) continue;
   const props = JSON.parse(propsEl.textContent ?? "{}");
-  load().then((C) => hydrate(h(C, props), el));
+  load().then((C) => {
+    hydrate(h(C, props), el);
+    el.dataset.hydrated = ""; // a hook for tests and styles: this island is live
+  });
 }
