@@ -9,6 +9,7 @@ import { localiseTimes } from "../lib/format.ts";
 const registry: Record<string, () => Promise<ComponentType<any>>> = {
   AnomalyFeed: () => import("./AnomalyFeed.tsx").then((m) => m.AnomalyFeed),
   SessionReplay: () => import("./SessionReplay.tsx").then((m) => m.SessionReplay),
+  EdaCharts: () => import("./EdaCharts.tsx").then((m) => m.EdaCharts),
   Counters: () => import("./Counters.tsx").then((m) => m.Counters),
   EventsChart: () => import("./EventsChart.tsx").then((m) => m.EventsChart),
   FeedbackButtons: () => import("./FeedbackButtons.tsx").then((m) => m.FeedbackButtons),

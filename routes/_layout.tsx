@@ -8,6 +8,7 @@ const NAV = [
   ["/sensors", "Sensors"],
   ["/quality", "Quality"],
   ["/campaigns", "Campaigns"],
+  ["/explore", "Explore"],
   ["/models", "Models"],
 ] as const;
 

@@ -9,6 +9,7 @@ import { anomaliesRoutes } from "./anomalies.tsx";
 import { apiRoutes } from "./api.ts";
 import { campaignsRoutes } from "./campaigns.tsx";
 import { sessionsRoutes } from "./sessions.ts";
+import { exploreRoutes } from "./explore.tsx";
 import { exportRoutes } from "./export.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { feedbackRoutes } from "./feedback.ts";
@@ -44,6 +45,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", opsRoutes(rt));
   app.route("/", campaignsRoutes(rt));
   app.route("/", sessionsRoutes(rt));
+  app.route("/", exploreRoutes(rt));
   app.route("/", staticRoutes());
   return app;
 }

@@ -24,7 +24,8 @@ const IP = "203.0.113.90";
 const EVIL = `<img src=x onerror="document.title='pwned'">`;
 
 Deno.test({
-  name: "attacker page - replays a session as text with play, pause and restart" + (skip ? ` (skipped: ${skip})` : ""),
+  name: "attacker page - replays a session as text with play, pause and restart" +
+    (skip ? ` (skipped: ${skip})` : ""),
   ignore: skip !== "",
   sanitizeOps: false,
   sanitizeResources: false,
