@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { renderToString } from "preact-render-to-string";
 import { z } from "zod";
 import { CampaignTimeline } from "../components/CampaignTimeline.tsx";
+import "./_insight_openapi.ts";
 import type { CampaignView } from "../lib/campaigns/mod.ts";
 import { humanSpan } from "../lib/campaigns/tracker.ts";
 import { HttpError } from "../lib/http_error.ts";

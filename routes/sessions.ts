@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { keys } from "../actors/keys.ts";
+import "./_insight_openapi.ts";
 import { retryLocked } from "../actors/store.ts";
 import { HttpError } from "../lib/http_error.ts";
 import { normaliseIp } from "../lib/ip.ts";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { CampaignView } from "../../lib/campaigns/mod.ts";
 import type { Anomaly } from "../../lib/schema.ts";
 import { cowrie, startServer, TOKEN } from "../_helpers.ts";
@@ -68,6 +69,15 @@ Deno.test("campaigns api - a distributed brute force is one campaign with one ca
     assert.equal(c.firstSeen, "2026-11-25T06:00:00.000Z");
     assert.ok(c.timeline.length > 0);
 
+    // The body matches the OpenAPI document's schema.
+    const doc = await (await srv.app.request("/api/openapi.json")).json();
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(doc, "openapi.json");
+    const validate = ajv.compile({
+      $ref: "openapi.json#/paths/~1api~1campaigns/get/responses/200/content/application~1json/schema",
+    });
+    assert.ok(validate(list), ajv.errorsText(validate.errors));
+
     const mine = await (await srv.app.request("/api/campaigns?ip=198.51.100.4")).json();
     assert.equal(mine.items[0].id, c.id);
     assert.deepEqual((await (await srv.app.request("/api/campaigns?ip=192.0.2.1")).json()).items, []);
@@ -89,6 +99,34 @@ Deno.test("campaigns api - a distributed brute force is one campaign with one ca
     const one = await srv.app.request(`/campaigns/${c.id}`);
     assert.equal(one.status, 200);
     assert.match(await one.text(), /10 IPs · \d+ failed logins · at most 4 per IP/);
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("sessions api - one session's events and replay lines; the ip is required", async () => {
+  const srv = await startServer();
+  try {
+    const ip = "192.0.2.77";
+    const s = { session: "5e55105e5510" };
+    await post(srv, [
+      cowrie("cowrie.session.connect", ip, T0, { ...s, src_port: 1234 }),
+      cowrie("cowrie.login.success", ip, T0 + 100, { ...s, username: "root", password: "x" }),
+      cowrie("cowrie.command.input", ip, T0 + 200, { ...s, input: "id" }),
+      cowrie("cowrie.command.input", ip, T0 + 300, { session: "othersession", input: "ls" }),
+    ]);
+    const res = await srv.app.request(`/api/sessions/${s.session}?ip=${ip}`);
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.events.length, 3);
+    assert.equal(body.start, "2026-11-25T06:00:00.000Z");
+    assert.deepEqual(body.lines.at(-1), { at: 200, style: "in", prompt: "root@hp1:~$ ", text: "id" });
+    const missing = await srv.app.request(`/api/sessions/nosuchsession?ip=${ip}`);
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+    const noIp = await srv.app.request(`/api/sessions/${s.session}`);
+    assert.equal(noIp.status, 400);
+    assert.match((await noIp.json()).message, /Query "ip"/);
   } finally {
     await srv.close();
   }
