@@ -14,12 +14,22 @@
  *
  * Run: `deno run -A bench/peers.ts [--quick]` (prints one JSON object).
  */
-import { createSyslogReader } from "../lib/parsers/line_context.ts";
 import { normaliseIp } from "../lib/ip.ts";
 import { have, median, sharedTools } from "./_workload.ts";
-import { FAIL2BAN_SSHD_FILTER, runFail2ban, windowedOffenders } from "./_peers_fail2ban.ts";
+import {
+  histogram,
+  linesUpTo,
+  readTruth,
+  type SetReport,
+  setReport,
+  share,
+  type Truth,
+} from "./_peers_compare.ts";
 import { crowdsecMissing, runCrowdsec } from "./_peers_crowdsec.ts";
+import { FAIL2BAN_SSHD_FILTER, runFail2ban, windowedOffenders } from "./_peers_fail2ban.ts";
 import { maxAttemptsInWindow, runHoneywatch } from "./_peers_honeywatch.ts";
+
+export type { SetReport };
 
 /** fail2ban's sshd jail defaults, the same as honeywatch's `brute_force` defaults. */
 const MAXRETRY = 5;
@@ -41,14 +51,6 @@ export interface PeersOptions {
   rounds?: number;
   /** Leave CrowdSec out (e.g. in a fast test); the reason goes into `skipped`. */
   skipCrowdsec?: string;
-}
-
-/** One tool's brute-force set against the ground truth and against honeywatch. */
-export interface SetReport {
-  ips: number;
-  /** Flagged IPs by their ground-truth role (`replay`, `noise`, `benign`, `unknown`). */
-  by_role: Record<string, number>;
-  benign_flagged: number;
 }
 
 /** What {@linkcode benchPeers} reports. Rates and agreement are null when the tool did not run. */
@@ -90,86 +92,43 @@ export interface PeersResult {
       peer_only_by_attempts: Record<string, number>;
     })
     | null;
-  fail2ban:
-    | (SetReport & {
-      runs_lines_per_s: number[];
-      matches: number;
-      ips_matched: number;
-      peak_rss_mib: number;
-      /** Share of fail2ban's set that honeywatch also flags. */
-      agreement: number;
-    })
-    | null;
-  crowdsec:
-    | (SetReport & {
-      lines_per_s: number;
-      outcome: string;
-      rate_basis: string;
-      wall_s: number;
-      /** Lines it had got through when the rate was taken (all of them unless it was stopped early). */
-      lines_reached: number;
-      peak_rss_mib: number;
-      overflows: Record<string, number>;
-      ips_by_scenario: Record<string, number>;
-      alerts_pushed: number;
-      last_overflow_at: string | null;
-      hub_items: string[];
-      agreement: number;
-    })
-    | null;
+  fail2ban: Fail2banReport | null;
+  crowdsec: CrowdsecReport | null;
+}
+
+/** fail2ban-regex's side. */
+export interface Fail2banReport extends SetReport {
+  runs_lines_per_s: number[];
+  matches: number;
+  ips_matched: number;
+  peak_rss_mib: number;
+  /** Share of fail2ban's set that honeywatch also flags. */
+  agreement: number;
+}
+
+/** CrowdSec's side. */
+export interface CrowdsecReport extends SetReport {
+  lines_per_s: number;
+  /** "exit 0", or why and when it was stopped. */
+  outcome: string;
+  /** What the rate is over: its exit, the end of acquisition (hung after it), or its last overflow. */
+  rate_basis: string;
+  wall_s: number;
+  /** Lines it had got through when the rate was taken (all of them unless it was stopped early). */
+  lines_reached: number;
+  peak_rss_mib: number;
+  overflows: Record<string, number>;
+  ips_by_scenario: Record<string, number>;
+  /** Alerts pushed to the stand-in Local API (what a LAPI would have stored). */
+  alerts_pushed: number;
+  last_overflow_at: string | null;
+  hub_items: string[];
+  /** Share of CrowdSec's set that honeywatch also flags. */
+  agreement: number;
 }
 
 const rate = (lines: number, ms: number) => Math.round(lines / (ms / 1000));
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Ground truth: role of every IP, and the year of the first line. */
-async function readTruth(path: string): Promise<{ roles: Map<string, string>; year: number }> {
-  const [header, ...rows] = (await Deno.readTextFile(path)).trim().split("\n");
-  const cols = header.split(",");
-  const ipAt = cols.indexOf("ip"), roleAt = cols.indexOf("role"), firstAt = cols.indexOf("first_seen");
-  const roles = new Map<string, string>();
-  let first = "";
-  for (const row of rows) {
-    // origin may hold a quoted comma-free value; the fields we read carry no commas.
-    const f = row.split(",");
-    roles.set(normaliseIp(f[ipAt]) ?? f[ipAt], f[roleAt]);
-    if (first === "" || f[firstAt] < first) first = f[firstAt];
-  }
-  return { roles, year: Number(first.slice(0, 4)) };
-}
-
-function setReport(set: Set<string>, roles: Map<string, string>): SetReport {
-  const by_role: Record<string, number> = {};
-  for (const ip of set) {
-    const r = roles.get(ip) ?? "unknown";
-    by_role[r] = (by_role[r] ?? 0) + 1;
-  }
-  return { ips: set.size, by_role, benign_flagged: by_role.benign ?? 0 };
-}
-
-function share(of: Set<string>, alsoIn: Set<string>): number {
-  if (of.size === 0) return 1;
-  let n = 0;
-  for (const ip of of) if (alsoIn.has(ip)) n++;
-  return round3(n / of.size);
-}
-
-/** Lines of a time-sorted syslog file up to event time `iso` (how far a stopped tool got). */
-async function linesUpTo(path: string, year: number, iso: string): Promise<number> {
-  const until = Date.parse(iso);
-  const read = createSyslogReader({ sensor: "bench", year });
-  const text = await Deno.readTextFile(path);
-  let n = 0;
-  for (let at = 0; at < text.length;) {
-    let nl = text.indexOf("\n", at);
-    if (nl < 0) nl = text.length;
-    const s = read(text.slice(at, nl));
-    at = nl + 1;
-    if ("ts" in s && s.ts > until) break;
-    n++;
-  }
-  return n;
-}
 
 function memAvailable(): number {
   try {
@@ -197,114 +156,93 @@ function empty(skipped: Record<string, string>): PeersResult {
   };
 }
 
-/** Build the workload, run honeywatch and every installed peer on it, compare. */
-export async function benchPeers(opts: PeersOptions): Promise<PeersResult> {
-  const skipped: Record<string, string> = {};
-  const tools = sharedTools();
-  if (tools === null) return empty({ workload: "../shared/tools not found beside the repository" });
-  if (!(await have("python3"))) return empty({ workload: "python3 not on PATH (make_authlog.py needs it)" });
-
-  // Workload. Quick: 1/50 of the default lines and IPs, benign users scaled alike so the mix holds.
-  const dir = `${opts.workDir}/peers`;
-  await Deno.mkdir(dir, { recursive: true });
+/** Generate the auth.log and its truth CSV in `dir`; quick: 1/50 of the default size. */
+async function makeWorkload(tools: string, dir: string, opts: PeersOptions) {
   const log = `${dir}/auth.log`, truthCsv = `${dir}/truth.csv`;
   const lines = opts.lines ?? (opts.quick ? 20_000 : undefined);
+  // Benign users scale with the lines: the generator's 150 users write ~33k lines whatever the size.
   const sizeArgs = lines === undefined ? [] : [
-    "--lines",
-    String(lines),
-    "--target-ips",
-    String(opts.targetIps ?? Math.max(50, Math.round(lines / 20))),
-    "--benign-users",
-    String(Math.max(2, Math.round(150 * lines / 1_000_000))),
+    ...["--lines", String(lines)],
+    ...["--target-ips", String(opts.targetIps ?? Math.max(50, Math.round(lines / 20)))],
+    ...["--benign-users", String(Math.max(2, Math.round(150 * lines / 1_000_000)))],
   ];
-  const genArgs = [`${tools}make_authlog.py`, "--out", log, "--truth", truthCsv, ...sizeArgs];
-  const gen = await new Deno.Command("python3", { args: genArgs, stdout: "null", stderr: "piped" }).output();
+  const args = [`${tools}make_authlog.py`, "--out", log, "--truth", truthCsv, ...sizeArgs];
+  const gen = await new Deno.Command("python3", { args, stdout: "null", stderr: "piped" }).output();
   if (!gen.success) {
     throw new Error(`make_authlog.py failed: ${new TextDecoder().decode(gen.stderr).slice(-2000)}`);
   }
-  const { roles, year } = await readTruth(truthCsv);
-  const roleCounts: Record<string, number> = {};
-  for (const r of roles.values()) roleCounts[r] = (roleCounts[r] ?? 0) + 1;
-  const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
-  const result = empty(skipped);
+  return { log, truth: await readTruth(truthCsv), generator: ["make_authlog.py", ...sizeArgs].join(" ") };
+}
 
-  // honeywatch: at least 3 passes (5 on a quick workload, where one pass takes ~0.1 s), it is cheap.
-  const hwRates: number[] = [];
-  let hw = await runHoneywatch(log, year);
-  hwRates.push(rate(hw.lines, hw.ms));
-  for (let r = 1; r < Math.max(opts.quick ? 5 : 3, rounds); r++) {
-    hw = await runHoneywatch(log, year);
-    hwRates.push(rate(hw.lines, hw.ms));
+interface Side<R> {
+  set: Set<string>;
+  rate: number;
+  report: R;
+}
+
+async function fail2banMissing(): Promise<string | null> {
+  if (!(await have("fail2ban-regex"))) return "fail2ban-regex not on PATH (apt-get install fail2ban)";
+  const filter = await Deno.stat(FAIL2BAN_SSHD_FILTER).then(() => true, () => false);
+  return filter ? null : `${FAIL2BAN_SSHD_FILTER} not found`;
+}
+
+async function fail2banSide(
+  log: string,
+  lines: number,
+  truth: Truth,
+  hwSet: Set<string>,
+  o: { rounds: number; timeoutMs: number; maxRssBytes: number },
+): Promise<Side<Fail2banReport>> {
+  const rates: number[] = [];
+  let peak = 0;
+  let last = null;
+  for (let r = 0; r < o.rounds; r++) {
+    last = await runFail2ban(log, o);
+    if (last.stoppedBy !== null) throw new Error(`fail2ban-regex stopped: ${last.stoppedBy}`);
+    rates.push(rate(lines, last.ms));
+    peak = Math.max(peak, last.peakRssBytes);
   }
-  const hwSet = hw.ipsByType.get("brute_force") ?? new Set<string>();
-  const nLines = hw.lines;
-  result.workload = {
-    lines: nLines,
-    bytes: (await Deno.stat(log)).size,
-    distinct_ips: roles.size,
-    roles: roleCounts,
-    year,
-    generator: ["make_authlog.py", ...sizeArgs].join(" "),
-  };
-  result.honeywatch_sshd_lines_per_s = median(hwRates);
-
-  const peerSets: Set<string>[] = [];
-  const bound = { maxRssBytes: Math.min(8 * 1024 * MIB, memAvailable() / 2) };
-
-  // fail2ban
-  let f2bMissing: string | null = null;
-  if (!(await have("fail2ban-regex"))) f2bMissing = "fail2ban-regex not on PATH (apt-get install fail2ban)";
-  else if (!(await Deno.stat(FAIL2BAN_SSHD_FILTER).then(() => true, () => false))) {
-    f2bMissing = `${FAIL2BAN_SSHD_FILTER} not found`;
-  }
-  if (f2bMissing !== null) skipped.fail2ban = f2bMissing;
-  else {
-    const f2bRates: number[] = [];
-    let peak = 0;
-    let f2b = null;
-    for (let r = 0; r < rounds; r++) {
-      f2b = await runFail2ban(log, { ...bound, timeoutMs: opts.quick ? 120_000 : 900_000 });
-      if (f2b.stoppedBy !== null) throw new Error(`fail2ban-regex stopped: ${f2b.stoppedBy}`);
-      f2bRates.push(rate(nLines, f2b.ms));
-      peak = Math.max(peak, f2b.peakRssBytes);
-    }
-    const byIp = new Map<string, number[]>();
-    for (const [ip, ts] of f2b!.byIp) byIp.set(normaliseIp(ip) ?? ip, ts);
-    const set = windowedOffenders(byIp, MAXRETRY, FINDTIME_MS);
-    peerSets.push(set);
-    result.fail2ban_lines_per_s = median(f2bRates);
-    result.fail2ban = {
-      runs_lines_per_s: f2bRates,
-      matches: f2b!.matches,
+  const byIp = new Map<string, number[]>();
+  for (const [ip, ts] of last!.byIp) byIp.set(normaliseIp(ip) ?? ip, ts);
+  const set = windowedOffenders(byIp, MAXRETRY, FINDTIME_MS);
+  return {
+    set,
+    rate: median(rates),
+    report: {
+      runs_lines_per_s: rates,
+      matches: last!.matches,
       ips_matched: byIp.size,
       peak_rss_mib: Math.round(peak / MIB),
-      ...setReport(set, roles),
+      ...setReport(set, truth),
       agreement: share(set, hwSet),
-    };
-  }
+    },
+  };
+}
 
-  // CrowdSec
-  const csMissing = opts.skipCrowdsec ?? await crowdsecMissing();
-  if (csMissing !== null) skipped.crowdsec = csMissing;
-  else {
-    const cs = await runCrowdsec(log, `${dir}/crowdsec`, {
-      ...bound,
-      timeoutMs: opts.quick ? 60_000 : 1_800_000,
-      graceMs: opts.quick ? 10_000 : 60_000,
-    });
-    const set = new Set<string>();
-    const ipsByScenario: Record<string, number> = {};
-    for (const [name, ips] of cs.ipsByScenario) {
-      ipsByScenario[name] = ips.size;
-      for (const ip of ips) set.add(ip);
-    }
-    const reached = cs.rateBasis === "last_overflow" && cs.lastOverflowAt !== null
-      ? await linesUpTo(log, year, cs.lastOverflowAt)
-      : nLines;
-    peerSets.push(set);
-    result.crowdsec_lines_per_s = rate(reached, cs.ms);
-    result.crowdsec = {
-      lines_per_s: result.crowdsec_lines_per_s,
+async function crowdsecSide(
+  log: string,
+  dir: string,
+  lines: number,
+  truth: Truth,
+  hwSet: Set<string>,
+  o: { timeoutMs: number; maxRssBytes: number; graceMs: number },
+): Promise<Side<CrowdsecReport>> {
+  const cs = await runCrowdsec(log, dir, o);
+  const set = new Set<string>();
+  const ipsByScenario: Record<string, number> = {};
+  for (const [name, ips] of cs.ipsByScenario) {
+    ipsByScenario[name] = ips.size;
+    for (const ip of ips) set.add(ip);
+  }
+  const reached = cs.rateBasis === "last_overflow" && cs.lastOverflowAt !== null
+    ? await linesUpTo(log, truth.year, cs.lastOverflowAt)
+    : lines;
+  const r = rate(reached, cs.ms);
+  return {
+    set,
+    rate: r,
+    report: {
+      lines_per_s: r,
       outcome: cs.outcome,
       rate_basis: cs.rateBasis,
       wall_s: round3(cs.wallMs / 1000),
@@ -315,20 +253,83 @@ export async function benchPeers(opts: PeersOptions): Promise<PeersResult> {
       alerts_pushed: cs.alertsPushed,
       last_overflow_at: cs.lastOverflowAt,
       hub_items: cs.items,
-      ...setReport(set, roles),
+      ...setReport(set, truth),
       agreement: share(set, hwSet),
-    };
+    },
+  };
+}
+
+const failed = (e: unknown) => `failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 2000);
+
+/** Build the workload, run honeywatch and every installed peer on it, compare. */
+export async function benchPeers(opts: PeersOptions): Promise<PeersResult> {
+  const tools = sharedTools();
+  if (tools === null) return empty({ workload: "../shared/tools not found beside the repository" });
+  if (!(await have("python3"))) return empty({ workload: "python3 not on PATH (make_authlog.py needs it)" });
+  const dir = `${opts.workDir}/peers`;
+  await Deno.mkdir(dir, { recursive: true });
+  const { log, truth, generator } = await makeWorkload(tools, dir, opts);
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
+  const result = empty({});
+  const skipped = result.skipped;
+
+  // honeywatch: at least 3 passes (5 on a quick workload, where one pass takes ~0.1 s); it is cheap.
+  const hwRates: number[] = [];
+  let hw = await runHoneywatch(log, truth.year);
+  hwRates.push(rate(hw.lines, hw.ms));
+  for (let r = 1; r < Math.max(opts.quick ? 5 : 3, rounds); r++) {
+    hw = await runHoneywatch(log, truth.year);
+    hwRates.push(rate(hw.lines, hw.ms));
+  }
+  const hwSet = hw.ipsByType.get("brute_force") ?? new Set<string>();
+  const roles: Record<string, number> = {};
+  for (const r of truth.roles.values()) roles[r] = (roles[r] ?? 0) + 1;
+  result.workload = {
+    lines: hw.lines,
+    bytes: (await Deno.stat(log)).size,
+    distinct_ips: truth.roles.size,
+    roles,
+    year: truth.year,
+    generator,
+  };
+  result.honeywatch_sshd_lines_per_s = median(hwRates);
+
+  // Peers: a missing one is skipped, a failing one too, each with its reason.
+  const maxRssBytes = Math.min(8 * 1024 * MIB, memAvailable() / 2);
+  const peerSets: Set<string>[] = [];
+  const f2bMissing = await fail2banMissing();
+  if (f2bMissing !== null) skipped.fail2ban = f2bMissing;
+  else {
+    try {
+      const timeoutMs = opts.quick ? 120_000 : 900_000;
+      const f = await fail2banSide(log, hw.lines, truth, hwSet, { rounds, timeoutMs, maxRssBytes });
+      peerSets.push(f.set);
+      result.fail2ban_lines_per_s = f.rate;
+      result.fail2ban = f.report;
+    } catch (e) {
+      skipped.fail2ban = failed(e);
+    }
+  }
+  const csMissing = opts.skipCrowdsec ?? await crowdsecMissing();
+  if (csMissing !== null) skipped.crowdsec = csMissing;
+  else {
+    try {
+      const c = await crowdsecSide(log, `${dir}/crowdsec`, hw.lines, truth, hwSet, {
+        timeoutMs: opts.quick ? 60_000 : 1_800_000,
+        graceMs: opts.quick ? 10_000 : 60_000,
+        maxRssBytes,
+      });
+      peerSets.push(c.set);
+      result.crowdsec_lines_per_s = c.rate;
+      result.crowdsec = c.report;
+    } catch (e) {
+      skipped.crowdsec = failed(e);
+    }
   }
 
-  const peersUnion = new Set(peerSets.flatMap((s) => [...s]));
-  let notByPeers = 0;
-  for (const ip of hwSet) if (!peersUnion.has(ip)) notByPeers++;
-  const peerOnly = new Set([...peersUnion].filter((ip) => !hwSet.has(ip)));
-  const peerOnlyByAttempts: Record<string, number> = {};
-  for (const n of (await maxAttemptsInWindow(log, year, peerOnly, FINDTIME_MS)).values()) {
-    const k = n >= MAXRETRY ? `${MAXRETRY}+` : String(n);
-    peerOnlyByAttempts[k] = (peerOnlyByAttempts[k] ?? 0) + 1;
-  }
+  const peers = new Set(peerSets.flatMap((s) => [...s]));
+  const peerOnly = new Set([...peers].filter((ip) => !hwSet.has(ip)));
+  const attempts = await maxAttemptsInWindow(log, truth.year, peerOnly, FINDTIME_MS);
   result.honeywatch = {
     runs_lines_per_s: hwRates,
     events: hw.events,
@@ -337,12 +338,11 @@ export async function benchPeers(opts: PeersOptions): Promise<PeersResult> {
     actors: hw.actors,
     anomalies: hw.anomalies,
     slow_brute_force_ips: hw.ipsByType.get("slow_brute_force")?.size ?? 0,
-    ...setReport(hwSet, roles),
-    not_flagged_by_peers: peerSets.length > 0 ? notByPeers : 0,
-    peer_only_by_attempts: peerOnlyByAttempts,
+    ...setReport(hwSet, truth),
+    not_flagged_by_peers: peerSets.length > 0 ? [...hwSet].filter((ip) => !peers.has(ip)).length : 0,
+    peer_only_by_attempts: histogram(attempts.values(), MAXRETRY),
   };
-  if (peerSets.length > 0) result.bruteforce_agreement = share(peersUnion, hwSet);
-  result.machine.loadavg_end = Deno.loadavg();
+  if (peerSets.length > 0) result.bruteforce_agreement = share(peers, hwSet);
   const hwRate = result.honeywatch_sshd_lines_per_s;
   if (result.fail2ban_lines_per_s) {
     result.honeywatch_over_fail2ban = round3(hwRate / result.fail2ban_lines_per_s);
@@ -350,6 +350,7 @@ export async function benchPeers(opts: PeersOptions): Promise<PeersResult> {
   if (result.crowdsec_lines_per_s) {
     result.honeywatch_over_crowdsec = round3(hwRate / result.crowdsec_lines_per_s);
   }
+  result.machine.loadavg_end = Deno.loadavg();
   return result;
 }
 
