@@ -56,6 +56,16 @@ function portScan(ip: string): Record<string, unknown>[] {
     }));
 }
 
+/** Wait until `selector` matches exactly `n` elements (the island re-renders after an input). */
+async function countIs(page: Page, selector: string, n: number): Promise<number> {
+  await page.waitForFunction(
+    ([sel, want]) => document.querySelectorAll(sel as string).length === want,
+    [selector, n] as const,
+    { timeout: 5000 },
+  ).catch(() => {});
+  return await page.locator(selector).count();
+}
+
 /** Collect page errors and console errors (CSP violations are console errors too). */
 function watch(page: Page): { errors: string[]; dialogs: string[] } {
   const out = { errors: [] as string[], dialogs: [] as string[] };
@@ -96,18 +106,18 @@ browserTest(
 
       // Filters: by type, then by sensor.
       await page.selectOption('select[name="type"]', "port_scan");
-      assert.equal(await page.locator('li.anomaly[data-type="brute_force"]').count(), 0);
-      assert.equal(await page.locator('li.anomaly[data-type="port_scan"]').count(), 1);
+      assert.equal(await countIs(page, 'li.anomaly[data-type="brute_force"]', 0), 0);
+      assert.equal(await countIs(page, 'li.anomaly[data-type="port_scan"]', 1), 1);
       assert.match(await page.textContent('[data-role="count"]') ?? "", /1 of 2 shown/);
       await page.selectOption('select[name="type"]', "");
       await page.selectOption('select[name="sensor"]', "sensor-a");
-      assert.equal(await page.locator("li.anomaly").count(), 1);
+      assert.equal(await countIs(page, "li.anomaly", 1), 1);
       assert.match(await page.textContent("li.anomaly") ?? "", /203\.0\.113\.10/);
       await page.selectOption('select[name="sensor"]', "");
       await page.selectOption('select[name="minSeverity"]', "critical");
-      assert.equal(await page.locator("li.anomaly").count(), 0);
+      assert.equal(await countIs(page, "li.anomaly", 0), 0);
       await page.selectOption('select[name="minSeverity"]', "");
-      assert.equal(await page.locator("li.anomaly").count(), 2);
+      assert.equal(await countIs(page, "li.anomaly", 2), 2);
 
       // Pause: a new anomaly is held back and counted; resume shows it.
       await page.click('button[data-action="pause"]');
@@ -118,7 +128,7 @@ browserTest(
       assert.equal(await page.locator('li.anomaly:has-text("203.0.113.30")').count(), 0);
       await page.click('button[data-action="pause"]');
       await page.waitForSelector('li.anomaly:has-text("203.0.113.30")', { timeout: 5000 });
-      assert.equal(await page.locator("li.anomaly").count(), 3);
+      assert.equal(await countIs(page, "li.anomaly", 3), 3);
 
       // Keyboard: the pause button is reachable and works with Enter.
       await page.focus('button[data-action="pause"]');
@@ -299,7 +309,7 @@ browserTest("anomalies page - marking a false positive reaches /api/update and i
     assert.match(await row.textContent() ?? "", /marked false positive/);
     // Search narrows by text; paging keeps filters.
     await page.goto(`${srv.url}/anomalies?q=203.0.113.78`);
-    assert.equal(await page.locator("tr[data-id]").count(), 1);
+    assert.equal(await countIs(page, "tr[data-id]", 1), 1);
     assert.match(await page.textContent("tr[data-id]") ?? "", /port scan/);
     await page.screenshot({ path: await screenshotPath("anomalies_1280_light"), fullPage: true });
     await page.goto(`${srv.url}/sensors`);
