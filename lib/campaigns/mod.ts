@@ -7,5 +7,12 @@ export { MinHash } from "./minhash.ts";
 
 /** Feed every stored batch to `tracker`; its campaign anomalies are stored and published. */
 export function campaignObserver(tracker: CampaignTracker): BatchObserver {
-  return { name: "campaign", observe: (batch) => tracker.observe(batch.events) };
+  return {
+    name: "campaign",
+    observe: (batch) =>
+      tracker.observe(batch.events, (ip) => {
+        const open = batch.actors.peek(ip)?.open;
+        return open !== undefined && ("brute_force" in open || "slow_brute_force" in open);
+      }),
+  };
 }

@@ -111,8 +111,12 @@ export class CampaignTracker {
     return this.#profiles.get(ip)?.campaign ?? null;
   }
 
-  /** Apply a batch of events; returns campaign anomalies raised or updated. */
-  observe(events: readonly NormalisedEvent[]): Anomaly[] {
+  /**
+   * Apply a batch of events; returns campaign anomalies raised or updated. `flagged(ip)` says
+   * whether a per-IP detector already caught the IP (brute_force, slow_brute_force): only the
+   * IPs it missed count towards a credential campaign's anomaly.
+   */
+  observe(events: readonly NormalisedEvent[], flagged: (ip: string) => boolean = () => false): Anomaly[] {
     const dirty = new Set<Profile>();
     const touched = new Set<CampaignState>();
     for (const ev of events) {
@@ -168,7 +172,7 @@ export class CampaignTracker {
     const out: Anomaly[] = [];
     for (const c of touched) {
       if (!this.#campaigns.has(c.id)) continue; // merged away
-      const a = this.#anomaly(c);
+      const a = this.#anomaly(c, flagged);
       if (a) out.push(a);
     }
     return out;
@@ -230,8 +234,9 @@ export class CampaignTracker {
   /** A finished session's command list: IPs running the same non-trivial script are linked. */
   #script(p: Profile, cmds: string[], ts: number, touched: Set<CampaignState>): void {
     const seq = cmds.filter((c) => c !== "").join(" ; ");
-    // "uname" alone is what every bot types first; a script needs two commands or some length.
-    if (cmds.length < 2 && seq.length < 20) return;
+    // Short command lists ("uname -a", "ls ; whoami") are what every bot and person types: a
+    // script that identifies a campaign has three commands or some length.
+    if (cmds.length < 3 && seq.length < 40) return;
     const h = fnv1a(seq);
     if (p.scripts.some((x) => x.h === h)) return;
     if (p.scripts.length >= 8) this.#scripts.get(p.scripts.shift()!.h)?.delete(p.ip);
@@ -399,11 +404,21 @@ export class CampaignTracker {
     }
   }
 
-  #anomaly(c: CampaignState): Anomaly | null {
+  #anomaly(c: CampaignState, flagged: (ip: string) => boolean): Anomaly | null {
     const o = this.options;
     const members = c.members.size + c.overflow;
     if (members < o.minIps) return null;
-    if (c.failed < o.minAttempts && c.links.commands === 0) return null;
+    // The IPs per-IP windows missed (overflow members are not known: counted as missed).
+    let quiet = c.overflow;
+    let quietFailed = 0;
+    for (const [ip, m] of c.members) {
+      if (flagged(ip)) continue;
+      quiet++;
+      quietFailed += m.attempts;
+    }
+    const byCredentials = quiet >= o.minIps && quietFailed >= o.minAttempts;
+    const byCommands = c.links.commands > 0;
+    if (!byCredentials && !byCommands) return null;
     const { severity, score } = grade(members, o.minIps);
     const prev = c.raised;
     if (prev) {
@@ -426,7 +441,11 @@ export class CampaignTracker {
     const span = c.last - c.first;
     const what = c.links.credentials > 0 ? "sharing a credential list" : "running the same commands";
     const slow = span >= 3_600_000 ? "low-and-slow " : "";
-    const missed = maxPer < PER_IP_MAXRETRY ? ` (at most ${maxPer} per IP, below the per-IP limit of 5)` : "";
+    const missed = maxPer < PER_IP_MAXRETRY
+      ? ` (at most ${maxPer} per IP, below the per-IP limit of 5)`
+      : quiet < members
+      ? ` (${quiet} of the IPs not caught by per-IP detectors)`
+      : "";
     const creds = shared.slice(0, 3).map(([k]) => JSON.stringify(k)).join(", ");
     return {
       id: `campaign-${c.id}`,
@@ -446,6 +465,7 @@ export class CampaignTracker {
       value: members,
       features: {
         members,
+        members_missed_per_ip: quiet,
         failed_logins: c.failed,
         max_failed_per_ip: maxPer,
         median_failed_per_ip: median,

@@ -73,6 +73,18 @@ Deno.test("CampaignTracker - groups a distributed low-and-slow brute force that 
   assert.equal(c.timeline.reduce((s, b) => s + b.events, 0) > 0, true);
 });
 
+Deno.test("CampaignTracker - IPs the per-IP detectors already caught raise no campaign anomaly", () => {
+  const events = distributed(12, T0);
+  const all = new CampaignTracker().observe(events, () => true);
+  assert.deepEqual(all, []);
+  // With 4 of 12 caught, the 8 missed ones still make the anomaly, and it says so.
+  const t = new CampaignTracker();
+  const caught = new Set(["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"]);
+  const out = t.observe(events, (ip) => caught.has(ip));
+  assert.equal(t.list()[0].memberCount, 12);
+  assert.equal(out.at(-1)?.features.members_missed_per_ip, 8);
+});
+
 Deno.test("CampaignTracker - links IPs that run the same session script", () => {
   const t = new CampaignTracker({ minIps: 3 });
   const script = ["cd ~; chattr -ia .ssh; lockr -ia .ssh", "cat /proc/cpuinfo | grep name | wc -l"];
