@@ -14,6 +14,8 @@ export interface EventsChartProps {
   /** Bucket size ("1m", "5m", "1h"). */
   bucket: string;
   refreshMs?: number;
+  /** Where the timeline is read (the public view has its own). */
+  endpoint?: string;
 }
 
 function busiest(t: Timeline): string {
@@ -22,7 +24,9 @@ function busiest(t: Timeline): string {
   return best && best.total > 0 ? `${formatCount(best.total)} at ${formatUtc(best.ts)}` : "none";
 }
 
-export function EventsChart({ initial, since, bucket, refreshMs = 10_000 }: EventsChartProps) {
+export function EventsChart(
+  { initial, since, bucket, refreshMs = 10_000, endpoint = "/api/stats/timeline" }: EventsChartProps,
+) {
   const [data, setData] = useState<Timeline>(initial);
   const canvas = useRef<HTMLCanvasElement>(null);
   // deno-lint-ignore no-explicit-any
@@ -31,7 +35,7 @@ export function EventsChart({ initial, since, bucket, refreshMs = 10_000 }: Even
 
   useEffect(() => {
     let stopped = false;
-    const url = `/api/stats/timeline?since=${encodeURIComponent(since)}&bucket=${encodeURIComponent(bucket)}`;
+    const url = `${endpoint}?since=${encodeURIComponent(since)}&bucket=${encodeURIComponent(bucket)}`;
     const timer = setInterval(async () => {
       try {
         const res = await fetch(url);
@@ -44,7 +48,7 @@ export function EventsChart({ initial, since, bucket, refreshMs = 10_000 }: Even
       chart.current?.destroy();
       chart.current = null;
     };
-  }, [since, bucket, refreshMs]);
+  }, [since, bucket, refreshMs, endpoint]);
 
   useEffect(() => {
     let cancelled = false;

@@ -19,6 +19,10 @@ export interface Config {
   ingestTokenGenerated: boolean;
   demo: boolean;
   demoRate: number;
+  /** When set, pages and read APIs need a login with this token (`--ui-token`). */
+  uiToken?: string;
+  /** Serve the redacted public view at `/public` (`--public-view`). */
+  publicView: boolean;
   logLevel: Level;
   flushMs: number;
   retentionMs: number;
@@ -62,6 +66,8 @@ const OPTIONS = {
   "quality-window": { env: "HONEYWATCH_QUALITY_WINDOW", type: "string" },
   "silence-after": { env: "HONEYWATCH_SILENCE_AFTER", type: "string" },
   config: { env: "HONEYWATCH_CONFIG", type: "string" },
+  "ui-token": { env: "HONEYWATCH_UI_TOKEN", type: "string" },
+  "public-view": { env: "HONEYWATCH_PUBLIC_VIEW", type: "boolean" },
   help: { env: "", type: "boolean" },
 } as const;
 
@@ -82,6 +88,8 @@ export const USAGE = `Usage: deno task start [options]
   --quality-window D    sliding window of the data-quality measures (default 1h)
   --silence-after D     a sensor silent this long has a gap (default 5m)
   --config FILE         JSON file with a "detectors" section (env HONEYWATCH_CONFIG)
+  --ui-token T          pages and read APIs need a login with T (env HONEYWATCH_UI_TOKEN; default: open)
+  --public-view         serve a redacted public dashboard at /public (env HONEYWATCH_PUBLIC_VIEW=1)
   --log-level L         debug, info, warn or error (default info)`;
 
 /** Parse flags and environment into a frozen config. */
@@ -141,6 +149,10 @@ export function loadConfig(
   if (token !== undefined && token.length < 8) {
     throw new ConfigError(`Invalid --ingest-token: must be at least 8 characters (got ${token.length})`);
   }
+  const uiToken = get("ui-token") as string | undefined;
+  if (uiToken !== undefined && uiToken.length < 16) {
+    throw new ConfigError(`Invalid --ui-token: must be at least 16 characters (got ${uiToken.length})`);
+  }
   let detectors: Record<string, unknown> = {};
   let alerts: AlertsConfig = { webhooks: [] };
   const sensorRoles: Record<string, "honeypot" | "production"> = {};
@@ -189,6 +201,8 @@ export function loadConfig(
     ingestTokenGenerated: token === undefined,
     demo: get("demo") === true,
     demoRate: int("demo-rate", 20, 1, 100_000),
+    uiToken,
+    publicView: get("public-view") === true,
     logLevel: level as Level,
     flushMs: dur("flush-interval", 1000),
     retentionMs: dur("retention", 7 * 86_400_000),

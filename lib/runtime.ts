@@ -45,7 +45,7 @@ export type RuntimeConfig = Pick<
   | "wsIdleTimeoutS"
   | "sensorTokens"
   | "enrichment"
->;
+> & Partial<Pick<Config, "uiToken" | "publicView">>;
 
 export interface Runtime {
   kv: Deno.Kv;

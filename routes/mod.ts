@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import type { Runtime } from "../lib/runtime.ts";
 import { onError, securityHeaders } from "./_middleware.ts";
+import { uiAuth } from "./_ui_auth.ts";
 import { anomaliesRoutes } from "./anomalies.tsx";
 import { apiRoutes } from "./api.ts";
 import { campaignsRoutes } from "./campaigns.tsx";
@@ -17,7 +18,9 @@ import { modelsRoutes } from "./models.tsx";
 import { indexRoutes } from "./index.tsx";
 import { ingestRoutes } from "./ingest.ts";
 import { ipRoutes } from "./ip.tsx";
+import { loginRoutes } from "./login.tsx";
 import { opsRoutes } from "./ops.tsx";
+import { publicRoutes } from "./public.tsx";
 import { sensorsRoutes } from "./sensors.tsx";
 import { staticRoutes } from "./static.ts";
 import { statsRoutes } from "./stats.ts";
@@ -26,6 +29,11 @@ import { streamRoutes } from "./stream.ts";
 export function createApp(rt: Runtime): Hono {
   const app = new Hono();
   app.use(securityHeaders());
+  app.use(uiAuth({
+    uiToken: rt.config.uiToken,
+    apiTokens: [rt.config.readToken, rt.config.adminToken],
+    publicView: rt.config.publicView,
+  }));
   app.onError(onError);
   app.notFound((c) =>
     c.json({ error: "not_found", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
@@ -42,6 +50,8 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", ipRoutes(rt));
   app.route("/", anomaliesRoutes(rt));
   app.route("/", sensorsRoutes(rt));
+  app.route("/", loginRoutes(rt));
+  app.route("/", publicRoutes(rt));
   app.route("/", opsRoutes(rt));
   app.route("/", campaignsRoutes(rt));
   app.route("/", sessionsRoutes(rt));
