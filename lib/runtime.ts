@@ -10,7 +10,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { buildDetectors, type Detector } from "./detectors/mod.ts";
 import { Hub } from "./hub.ts";
-import { campaignObserver, CampaignTracker } from "./campaigns/mod.ts";
+import { campaignObserver, CampaignTracker, warmCampaigns } from "./campaigns/mod.ts";
 import { crossSource } from "./cross_source.ts";
 import { newId } from "./id.ts";
 import { log } from "./log.ts";
@@ -104,6 +104,8 @@ export async function startRuntime(
   const models = await OnlineModels.open(kv, { retentionMs: config.retentionMs });
   pipeline.addObserver(models.observer(kv, hub));
   const campaigns = new CampaignTracker();
+  // Campaigns live in memory: rebuild them from the stored events of their TTL.
+  await warmCampaigns(kv, campaigns, clock.now() - campaigns.options.ttlMs);
   pipeline.addObserver(campaignObserver(campaigns));
   pipeline.addObserver(crossSource({ kv, roleOf: (s) => config.sensorRoles?.[s] ?? sensors.role(s) }));
   const ops = startOps({

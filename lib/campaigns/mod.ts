@@ -4,6 +4,7 @@ import { CampaignTracker } from "./tracker.ts";
 
 export { CAMPAIGN_DEFAULTS, type CampaignOptions, CampaignTracker, type CampaignView } from "./tracker.ts";
 export { MinHash } from "./minhash.ts";
+export { warmCampaigns } from "./warm.ts";
 
 /** Feed every stored batch to `tracker`; its campaign anomalies are stored and published. */
 export function campaignObserver(tracker: CampaignTracker): BatchObserver {
