@@ -39,6 +39,8 @@ export function crossSource(o: CrossSourceOptions): BatchObserver {
   const maxOpen = o.maxOpen ?? 10_000;
   const cowrieSensors = new Set<string>();
   const open = new Map<string, Open>();
+  /** IP and production sensor -> the other sensors seen when the log showed no honeypot event. */
+  const checked = new Map<string, string>();
   const roleOf = (sensor: string): SensorRole | undefined =>
     o.roleOf(sensor) ?? (cowrieSensors.has(sensor) ? "honeypot" : undefined);
 
@@ -61,12 +63,27 @@ export function crossSource(o: CrossSourceOptions): BatchObserver {
         let cur = open.get(key);
         if (!cur) {
           const actor: ActorState | null = batch.actors.peek(ip) ?? await batch.actors.get(ip);
-          const honeypots = (actor?.sensors ?? []).filter((s) =>
-            s !== batch.sensor && roleOf(s) === "honeypot"
+          const others = (actor?.sensors ?? []).filter((s) =>
+            s !== batch.sensor && roleOf(s) !== "production"
           );
-          if (honeypots.length === 0) continue;
-          const side = await honeypotSide(o.kv, ip, new Set(honeypots));
-          if (side.length === 0) continue;
+          if (others.length === 0) continue;
+          // Look the event log up once per set of sensors the IP was seen on.
+          const seen = others.join("\u0000");
+          if (checked.get(key) === seen) continue;
+          // A honeypot event: from a sensor declared (or inferred) a honeypot, or a Cowrie event
+          // (after a restart a honeypot's role is known only once it sends again).
+          const side = await honeypotSide(
+            o.kv,
+            ip,
+            (e) => others.includes(e.sensor) && (e.source === "cowrie" || roleOf(e.sensor) === "honeypot"),
+          );
+          if (side.length === 0) {
+            checked.delete(key);
+            checked.set(key, seen);
+            if (checked.size > maxOpen) checked.delete(checked.keys().next().value!);
+            continue;
+          }
+          const honeypots = [...new Set(side.map((e) => e.sensor))].sort();
           cur = start(ip, batch.sensor, batch.source, honeypots, side, events[0]);
           if (open.size >= maxOpen) open.delete(open.keys().next().value!);
         } else open.delete(key); // re-insert below: Map order is the LRU order
@@ -80,13 +97,17 @@ export function crossSource(o: CrossSourceOptions): BatchObserver {
 }
 
 /** The IP's most recent honeypot events (newest first, at most 10) from the event log. */
-async function honeypotSide(kv: Deno.Kv, ip: string, sensors: Set<string>): Promise<NormalisedEvent[]> {
+async function honeypotSide(
+  kv: Deno.Kv,
+  ip: string,
+  isHoneypot: (e: NormalisedEvent) => boolean,
+): Promise<NormalisedEvent[]> {
   const out: NormalisedEvent[] = [];
   const iter = kv.list<NormalisedEvent>({ prefix: keys.eventByIpPrefix(ip) }, { reverse: true, limit: 500 });
   for (;;) {
     const r = await retryLocked(() => iter.next());
     if (r.done) break;
-    if (sensors.has(r.value.value.sensor)) out.push(r.value.value);
+    if (isHoneypot(r.value.value)) out.push(r.value.value);
     if (out.length >= 10) break;
   }
   return out;

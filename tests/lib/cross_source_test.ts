@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Anomaly } from "../../lib/schema.ts";
-import { cowrie, startServer, TOKEN } from "../_helpers.ts";
+import { cowrie, startServer, TOKEN, UplinkClient } from "../_helpers.ts";
 
 const T0 = Date.parse("2026-11-25T09:00:00Z");
 
@@ -79,6 +79,41 @@ Deno.test("cross_source - sshd from a sensor with no production role is not corr
     const list = await (await srv.app.request("/api/anomalies?type=cross_source")).json();
     assert.deepEqual(list.items, []);
   });
+});
+
+Deno.test("cross_source - a role from the collector's hello, after a restart of the server", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvPath = `${dir}/hw.kv`;
+  const ip = "203.0.113.52";
+  try {
+    let srv = await startServer({ kvPath });
+    try {
+      await ingest(srv, "cowrie", "hp1", [
+        JSON.stringify(cowrie("cowrie.login.failed", ip, T0, { username: "a" })),
+      ]);
+    } finally {
+      await srv.close();
+    }
+    // A new server knows nothing of hp1's role until hp1 sends again: the stored Cowrie events say it.
+    srv = await startServer({ kvPath });
+    const up = await UplinkClient.connect(srv.wsUrl);
+    try {
+      up.send({ type: "hello", sensor: "web2", token: TOKEN, role: "production" });
+      assert.equal((await up.next((f) => f.type === "welcome" || f.type === "error")).type, "welcome");
+      const ack = await up.batch(1, [sshd(T0 + 5_000, ip, "Failed").replace("web1", "web2")], "sshd");
+      assert.equal(ack.type, "ack");
+      const list: { items: Anomaly[] } = await (await srv.app.request("/api/anomalies?type=cross_source"))
+        .json();
+      assert.equal(list.items.length, 1);
+      assert.equal(list.items[0].sensor, "web2");
+      assert.match(list.items[0].reason, /attacked honeypot hp1/);
+    } finally {
+      await up.close();
+      await srv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("config - the sensors section must give honeypot or production", async () => {
