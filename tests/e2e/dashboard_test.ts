@@ -66,6 +66,13 @@ async function countIs(page: Page, selector: string, n: number): Promise<number>
   return await page.locator(selector).count();
 }
 
+/** Resolves once nothing makes the page wider than the viewport (charts resize after a viewport change). */
+async function fitsWidth(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, null, {
+    timeout: 5000,
+  });
+}
+
 /** Collect page errors and console errors (CSP violations are console errors too). */
 function watch(page: Page): { errors: string[]; dialogs: string[] } {
   const out = { errors: [] as string[], dialogs: [] as string[] };
@@ -145,6 +152,7 @@ browserTest(
       await page.screenshot({ path: await screenshotPath("dashboard_1280_light"), fullPage: true });
       await page.emulateMedia({ colorScheme: "dark" });
       await page.setViewportSize({ width: 390, height: 844 });
+      await fitsWidth(page);
       await page.screenshot({ path: await screenshotPath("dashboard_phone_dark"), fullPage: true });
       assert.deepEqual(seen.errors, []);
     } finally {
@@ -211,6 +219,7 @@ browserTest("attacker page - shows the session transcript, anomalies and related
     await page.screenshot({ path: await screenshotPath("attacker_1280_light"), fullPage: true });
     await page.emulateMedia({ colorScheme: "dark" });
     await page.setViewportSize({ width: 390, height: 844 });
+    await fitsWidth(page);
     await page.screenshot({ path: await screenshotPath("attacker_phone_dark"), fullPage: true });
     assert.deepEqual(seen.errors, []);
 
