@@ -81,7 +81,7 @@ export function campaignsRoutes(rt: Runtime): Hono {
 
 function CampaignsPage({ items, ip, single }: { items: CampaignView[]; ip?: string; single?: boolean }) {
   return (
-    <Layout title="Campaigns">
+    <Layout title="Campaigns" current="/campaigns">
       <h1>Campaigns</h1>
       <p class="muted">
         Source IPs grouped by a shared credential list (MinHash over tried username:password pairs), client

@@ -83,7 +83,7 @@ export function exploreRoutes(rt: Runtime): Hono {
       },
     });
     const html = renderToString(
-      <Layout title="Explore">
+      <Layout title="Explore" current="/explore">
         <h1>Explore</h1>
         <form class="explore-range" method="get" action="/explore">
           <label>
