@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { cowrie, startServer, TOKEN } from "../_helpers.ts";
+import { loadConfig } from "../../lib/config.ts";
 import { safeNext } from "../../routes/login.tsx";
 
 const UI = "ui-token-0123456789";
@@ -120,4 +121,11 @@ Deno.test("public view - redacted and open without login; off by default", async
     await srv.close();
     await off.close();
   }
+});
+
+Deno.test("ui auth - config: --ui-token needs 16 characters; HONEYWATCH_PUBLIC_VIEW=1 turns the view on", () => {
+  assert.throws(() => loadConfig(["--ui-token", "short"], {}), /--ui-token: must be at least 16 characters/);
+  assert.equal(loadConfig([], { HONEYWATCH_UI_TOKEN: UI }).uiToken, UI);
+  assert.equal(loadConfig([], { HONEYWATCH_PUBLIC_VIEW: "1" }).publicView, true);
+  assert.equal(loadConfig([], {}).publicView, false);
 });
