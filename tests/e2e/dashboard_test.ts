@@ -68,7 +68,7 @@ async function countIs(page: Page, selector: string, n: number): Promise<number>
 
 /** Resolves once nothing makes the page wider than the viewport (charts resize after a viewport change). */
 async function fitsWidth(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, null, {
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= globalThis.innerWidth, null, {
     timeout: 5000,
   });
 }
@@ -270,7 +270,7 @@ browserTest("xss corpus - attacker strings are inert text on every page", async 
         [...document.querySelectorAll("[data-island]")].every((e) => e.hasAttribute("data-hydrated"))
       );
       const injected = await page.evaluate(() => ({
-        flag: (window as unknown as { __xss?: number }).__xss ?? null,
+        flag: (globalThis as unknown as { __xss?: number }).__xss ?? null,
         elements: document.querySelectorAll(
           'main img, main svg, main iframe, main style, main script:not([type="application/json"]), main a[href^="javascript:"]',
         ).length,
