@@ -19,7 +19,7 @@ import { type Ops, startOps } from "./ops.ts";
 import { Pipeline } from "./pipeline.ts";
 import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
 import { Sensors } from "./sensors.ts";
-import { RateMeter, statsObserver } from "./stats.ts";
+import { RateMeter, StatsAggregator } from "./stats.ts";
 
 /** The parts of the configuration the runtime uses. */
 export type RuntimeConfig = Pick<
@@ -100,7 +100,8 @@ export async function startRuntime(
   const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs });
   const sensors = new Sensors(kv, clock);
   const meter = new RateMeter(clock);
-  pipeline.addObserver(statsObserver({ kv, clock, retentionMs: config.retentionMs, meter }));
+  const stats = new StatsAggregator({ kv, clock, retentionMs: config.retentionMs, meter });
+  pipeline.addObserver(stats);
   const models = await OnlineModels.open(kv, { retentionMs: config.retentionMs });
   pipeline.addObserver(models.observer(kv, hub));
   const campaigns = new CampaignTracker();
@@ -132,6 +133,7 @@ export async function startRuntime(
   const flush = async () => {
     await pipeline.flush();
     await sensors.persist();
+    await stats.flush();
     // The known-IPs filter is a hint (see actors/known.ts): saved now and then, and on close.
     if (known.dirty && (closed || clock.now() - knownSavedAt >= KNOWN_SAVE_MS)) {
       knownSavedAt = clock.now();

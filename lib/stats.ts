@@ -14,8 +14,8 @@
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
 import type { Clock } from "./clock.ts";
-import type { BatchObserver } from "./pipeline.ts";
-import type { NormalisedEvent } from "./schema.ts";
+import type { BatchObserver, ObservedBatch } from "./pipeline.ts";
+import type { Anomaly, NormalisedEvent } from "./schema.ts";
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -146,86 +146,125 @@ const REL_REFRESH_MS = 10 * MINUTE;
 const REL_MEMORY = 20_000;
 
 /**
- * The pipeline observer that keeps the aggregates and relation index up to date. It raises
- * no anomalies.
+ * The pipeline observer that keeps the aggregates and relation index. `observe` only adds
+ * a batch to in-memory partials (no KV on the ingest path); `flush` (the runtime's flush
+ * tick) merges them into KV with a versionstamp check per bucket, so several instances add
+ * up. A crash loses at most one flush interval of aggregates, never events. It raises no
+ * anomalies.
  */
-export function statsObserver(o: StatsObserverOptions): BatchObserver {
-  const relWritten = new Map<string, number>();
-  return {
-    name: "stats",
-    async observe(batch) {
-      if (batch.events.length === 0) return [];
-      o.meter.add(batch.events.length);
-      const merges: Merge[] = [];
-      const hours = new Map<number, Partial<Record<TopField, TopMap>>>();
-      for (const [minute, p] of aggregate(batch.events)) {
-        merges.push({
-          key: keys.statMinute(minute),
-          merge: (stored) => {
-            const s = (stored as MinuteCounts | null) ?? { total: 0, kinds: {} };
-            s.total += p.counts.total;
-            for (const [k, n] of Object.entries(p.counts.kinds)) s.kinds[k] = (s.kinds[k] ?? 0) + n;
-            return s;
-          },
-        });
-        const hour = minute - (minute % HOUR);
-        const h = hours.get(hour) ?? {};
-        hours.set(hour, h);
-        for (const f of TOP_FIELDS) {
-          const t = p.tops[f];
-          if (!t) continue;
-          merges.push({ key: keys.statTop("m", f, minute), merge: (s) => mergeTop((s as TopMap) ?? {}, t) });
-          h[f] = mergeTop(h[f] ?? {}, { ...t }, Infinity);
-        }
+export class StatsAggregator implements BatchObserver {
+  readonly name = "stats";
+  #minutes = new Map<number, MinutePart>();
+  #hours = new Map<number, Partial<Record<TopField, TopMap>>>();
+  #rels = new Map<string, { key: Deno.KvKey; ts: number }>();
+  readonly #relWritten = new Map<string, number>();
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: StatsObserverOptions) {}
+
+  observe(batch: ObservedBatch): Anomaly[] {
+    if (batch.events.length === 0) return [];
+    this.o.meter.add(batch.events.length);
+    for (const [minute, p] of aggregate(batch.events)) this.#add(minute, p);
+    this.#noteRelations(batch.events);
+    return [];
+  }
+
+  #add(minute: number, p: MinutePart): void {
+    const m = this.#minutes.get(minute);
+    if (!m) this.#minutes.set(minute, p);
+    else {
+      m.counts.total += p.counts.total;
+      for (const [k, n] of Object.entries(p.counts.kinds)) m.counts.kinds[k] = (m.counts.kinds[k] ?? 0) + n;
+      for (const f of TOP_FIELDS) if (p.tops[f]) m.tops[f] = mergeTop(m.tops[f] ?? {}, p.tops[f]!);
+    }
+    const hour = minute - (minute % HOUR);
+    const h = this.#hours.get(hour) ?? {};
+    this.#hours.set(hour, h);
+    for (const f of TOP_FIELDS) if (p.tops[f]) h[f] = mergeTop(h[f] ?? {}, { ...p.tops[f] });
+  }
+
+  #noteRelations(events: readonly NormalisedEvent[]): void {
+    const now = this.o.clock.now();
+    for (const ev of events) {
+      const rels: Deno.KvKey[] = [];
+      if (ev.username !== undefined && ev.password !== undefined) {
+        rels.push(keys.related("cred", credential(ev.username, ev.password), ev.src_ip));
       }
-      for (const [hour, h] of hours) {
-        for (const [f, t] of Object.entries(h)) {
+      if (ev.hassh) rels.push(keys.related("client", clipValue(ev.hassh), ev.src_ip));
+      else if (ev.client) rels.push(keys.related("client", clipValue(ev.client), ev.src_ip));
+      for (const key of rels) {
+        const id = JSON.stringify(key);
+        const seen = this.#relWritten.get(id);
+        if (seen !== undefined && now - seen < REL_REFRESH_MS) continue;
+        const t = this.#rels.get(id);
+        if (!t || t.ts < ev.ts) this.#rels.set(id, { key, ts: ev.ts });
+      }
+    }
+  }
+
+  /** Merge what was observed since the last flush into KV. */
+  flush(): Promise<void> {
+    const run = this.#flushing.then(() => this.#flush());
+    this.#flushing = run.catch(() => {});
+    return run;
+  }
+
+  async #flush(): Promise<void> {
+    const minutes = this.#minutes;
+    const hours = this.#hours;
+    const rels = this.#rels;
+    if (minutes.size === 0 && rels.size === 0) return;
+    this.#minutes = new Map();
+    this.#hours = new Map();
+    this.#rels = new Map();
+    const merges: Merge[] = [];
+    for (const [minute, p] of minutes) {
+      merges.push({
+        key: keys.statMinute(minute),
+        merge: (stored) => {
+          const s = structuredClone((stored as MinuteCounts | null) ?? { total: 0, kinds: {} });
+          s.total += p.counts.total;
+          for (const [k, n] of Object.entries(p.counts.kinds)) s.kinds[k] = (s.kinds[k] ?? 0) + n;
+          return s;
+        },
+      });
+      for (const f of TOP_FIELDS) {
+        const t = p.tops[f];
+        if (t) {
           merges.push({
-            key: keys.statTop("h", f, hour),
-            merge: (s) => mergeTop((s as TopMap) ?? {}, t),
+            key: keys.statTop("m", f, minute),
+            merge: (s) => mergeTop({ ...(s as TopMap) }, t),
           });
         }
       }
-      await commitMerges(o.kv, merges, o.retentionMs);
-      await writeRelations(o, batch.events, relWritten);
-      return [];
-    },
-  };
-}
-
-async function writeRelations(
-  o: StatsObserverOptions,
-  events: readonly NormalisedEvent[],
-  written: Map<string, number>,
-): Promise<void> {
-  const now = o.clock.now();
-  const todo = new Map<string, { key: Deno.KvKey; ts: number }>();
-  for (const ev of events) {
-    const rels: Deno.KvKey[] = [];
-    if (ev.username !== undefined && ev.password !== undefined) {
-      rels.push(keys.related("cred", credential(ev.username, ev.password), ev.src_ip));
     }
-    if (ev.hassh) rels.push(keys.related("client", clipValue(ev.hassh), ev.src_ip));
-    else if (ev.client) rels.push(keys.related("client", clipValue(ev.client), ev.src_ip));
-    for (const key of rels) {
-      const id = JSON.stringify(key);
-      const seen = written.get(id);
-      if (seen !== undefined && now - seen < REL_REFRESH_MS) continue;
-      const t = todo.get(id);
-      if (!t || t.ts < ev.ts) todo.set(id, { key, ts: ev.ts });
+    for (const [hour, h] of hours) {
+      for (const [f, t] of Object.entries(h)) {
+        merges.push({ key: keys.statTop("h", f, hour), merge: (s) => mergeTop({ ...(s as TopMap) }, t) });
+      }
     }
+    try {
+      await commitMerges(this.o.kv, merges, this.o.retentionMs);
+    } catch (e) {
+      // Keep the partials for the next flush rather than lose them.
+      for (const [minute, p] of minutes) this.#add(minute, p);
+      for (const [id, r] of rels) if (!this.#rels.has(id)) this.#rels.set(id, r);
+      throw e;
+    }
+    const list = [...rels.entries()];
+    for (let i = 0; i < list.length; i += 500) {
+      const op = this.o.kv.atomic();
+      for (const [, { key, ts }] of list.slice(i, i + 500)) op.set(key, ts, { expireIn: this.o.retentionMs });
+      await retryLocked(() => op.commit());
+    }
+    const now = this.o.clock.now();
+    for (const [id] of list) {
+      this.#relWritten.delete(id);
+      this.#relWritten.set(id, now);
+    }
+    while (this.#relWritten.size > REL_MEMORY) this.#relWritten.delete(this.#relWritten.keys().next().value!);
   }
-  const list = [...todo.entries()];
-  for (let i = 0; i < list.length; i += 500) {
-    const op = o.kv.atomic();
-    for (const [, { key, ts }] of list.slice(i, i + 500)) op.set(key, ts, { expireIn: o.retentionMs });
-    await retryLocked(() => op.commit());
-  }
-  for (const [id] of list) {
-    written.delete(id);
-    written.set(id, now);
-  }
-  while (written.size > REL_MEMORY) written.delete(written.keys().next().value!);
 }
 
 /** The relation value of a username/password pair. */

@@ -33,6 +33,7 @@ async function ingest(srv: TestServer, records: Record<string, unknown>[], senso
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(res.status, 200, await res.text());
+  await srv.rt.flush(); // aggregates (top lists, counters) reach KV on the flush tick
 }
 
 /** `n` failed logins from `ip`, a second apart, ending now. */

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
-import { cowrie, startServer, TOKEN } from "../_helpers.ts";
+import { cowrie, startServer, type TestServer, TOKEN } from "../_helpers.ts";
 
-async function ingest(url: string, records: Record<string, unknown>[], sensor = "s1"): Promise<void> {
+async function ingest(srv: TestServer, records: Record<string, unknown>[], sensor = "s1"): Promise<void> {
+  const url = srv.url;
   const res = await fetch(`${url}/api/ingest?source=cowrie&sensor=${sensor}`, {
     method: "POST",
     body: records.map((r) => JSON.stringify(r)).join("\n"),
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(res.status, 200, await res.text());
+  // Aggregates reach KV on the flush tick.
+  await srv.rt.flush();
 }
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -21,13 +24,13 @@ const T0 = Math.floor(Date.now() / 300_000) * 300_000 - 10 * 60_000;
 Deno.test("stats routes - timeline counts events per minute and kind from what was ingested", async () => {
   const srv = await startServer();
   try {
-    await ingest(srv.url, [
+    await ingest(srv, [
       cowrie("cowrie.login.failed", "198.51.100.1", T0 + 1000, { username: "root", password: "a" }),
       cowrie("cowrie.login.failed", "198.51.100.1", T0 + 2000, { username: "root", password: "b" }),
       cowrie("cowrie.command.input", "198.51.100.2", T0 + 61_000, { input: "uname -a" }),
     ]);
     // A second post into the same minute merges with the stored aggregate.
-    await ingest(srv.url, [
+    await ingest(srv, [
       cowrie("cowrie.login.failed", "198.51.100.3", T0 + 3000, { username: "admin", password: "a" }),
     ]);
     const { status, body } = await getJson(
@@ -54,7 +57,7 @@ Deno.test("stats routes - timeline counts events per minute and kind from what w
 Deno.test("stats routes - top lists rank values over the range, at minute and hour resolution", async () => {
   const srv = await startServer();
   try {
-    await ingest(srv.url, [
+    await ingest(srv, [
       cowrie("cowrie.login.failed", "198.51.100.1", T0 + 1000, { username: "root", password: "123456" }),
       cowrie("cowrie.login.failed", "198.51.100.1", T0 + 2000, { username: "root", password: "admin" }),
       cowrie("cowrie.login.failed", "198.51.100.2", T0 + 3000, { username: "oracle", password: "123456" }),
@@ -91,7 +94,7 @@ Deno.test("stats routes - summary counts active attackers, events and open anoma
           password: `p${i}`,
         }),
     );
-    await ingest(srv.url, [...logins, cowrie("cowrie.session.connect", "198.51.100.8", now - 1000)]);
+    await ingest(srv, [...logins, cowrie("cowrie.session.connect", "198.51.100.8", now - 1000)]);
     const { body } = await getJson(`${srv.url}/api/stats/summary`);
     assert.equal(body.activeAttackers, 2);
     assert.equal(body.eventsLastHour, 7);

@@ -24,6 +24,7 @@ Deno.test("ui auth - pages and read APIs need login; probes and ingest stay open
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal((await ingest.json()).accepted, 1);
+    await srv.rt.flush();
     const form = await fetch(`${srv.url}/login`);
     assert.equal(form.status, 200);
     assert.match(await form.text(), /type="password" name="token"/);
@@ -104,6 +105,7 @@ Deno.test("public view - redacted and open without login; off by default", async
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     await res.body?.cancel();
+    await srv.rt.flush();
     const pub = await fetch(`${srv.url}/public`);
     assert.equal(pub.status, 200);
     const html = await pub.text();
