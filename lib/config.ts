@@ -19,10 +19,28 @@ export interface Config {
   ingestTokenGenerated: boolean;
   demo: boolean;
   demoRate: number;
+  /** Bearer token for reading the API (`--read-token`); none: reads are open. */
+  readToken?: string;
+  /** Bearer token for feedback and token management (`--admin-token`). */
+  adminToken?: string;
   /** When set, pages and read APIs need a login with this token (`--ui-token`). */
   uiToken?: string;
   /** Serve the redacted public view at `/public` (`--public-view`). */
   publicView: boolean;
+  /** Requests a second per client IP (token bucket, burst 10x); 0 turns it off. */
+  rateLimitIp: number;
+  /** Events a second per sensor (token bucket, burst 10x); 0 turns it off. */
+  rateLimitSensor: number;
+  /** Largest WebSocket ingest frame, bytes. */
+  maxFrameBytes: number;
+  /** Largest HTTP ingest body, bytes. */
+  maxBodyBytes: number;
+  /** WebSocket idle timeout (ingest and subscribe), seconds. */
+  wsIdleTimeoutS: number;
+  /** SHA-256 (hex) of per-sensor ingest tokens from the config file's `sensorTokens` section. */
+  sensorTokens: Readonly<Record<string, string>>;
+  /** Optional enrichment of source IPs (lib/enrich/). */
+  enrichment: Readonly<EnrichmentConfig>;
   logLevel: Level;
   flushMs: number;
   retentionMs: number;
@@ -41,6 +59,24 @@ export interface Config {
   silenceMs: number;
   /** Sensor roles from the config file's `sensors` section (`{"web1": "production"}`). */
   sensorRoles?: Readonly<Record<string, "honeypot" | "production">>;
+}
+
+/** Where enrichment data comes from; every part is optional and off by default. */
+export interface EnrichmentConfig {
+  /** MaxMind-format (.mmdb) City or Country database. */
+  geoipDb?: string;
+  /** MaxMind-format (.mmdb) ASN database. */
+  asnDb?: string;
+  /** Offline CIDR lists (FireHOL .netset/.ipset, Spamhaus DROP), named after the file. */
+  reputationLists: readonly string[];
+  abuseipdbKey?: string;
+  abuseipdbUrl: string;
+  greynoiseKey?: string;
+  greynoiseUrl: string;
+  /** Online lookups per minute, all providers together. */
+  lookupsPerMinute: number;
+  /** How long an online answer is cached in KV. */
+  cacheTtlMs: number;
 }
 
 /** Thrown for a bad flag, variable or config file; the message says which and why. */
@@ -66,8 +102,24 @@ const OPTIONS = {
   "quality-window": { env: "HONEYWATCH_QUALITY_WINDOW", type: "string" },
   "silence-after": { env: "HONEYWATCH_SILENCE_AFTER", type: "string" },
   config: { env: "HONEYWATCH_CONFIG", type: "string" },
+  "read-token": { env: "HONEYWATCH_READ_TOKEN", type: "string" },
+  "admin-token": { env: "HONEYWATCH_ADMIN_TOKEN", type: "string" },
   "ui-token": { env: "HONEYWATCH_UI_TOKEN", type: "string" },
   "public-view": { env: "HONEYWATCH_PUBLIC_VIEW", type: "boolean" },
+  "rate-limit-ip": { env: "HONEYWATCH_RATE_LIMIT_IP", type: "string" },
+  "rate-limit-sensor": { env: "HONEYWATCH_RATE_LIMIT_SENSOR", type: "string" },
+  "max-frame-bytes": { env: "HONEYWATCH_MAX_FRAME_BYTES", type: "string" },
+  "max-body-bytes": { env: "HONEYWATCH_MAX_BODY_BYTES", type: "string" },
+  "ws-idle-timeout": { env: "HONEYWATCH_WS_IDLE_TIMEOUT", type: "string" },
+  "geoip-db": { env: "HONEYWATCH_GEOIP_DB", type: "string" },
+  "asn-db": { env: "HONEYWATCH_ASN_DB", type: "string" },
+  "reputation-lists": { env: "HONEYWATCH_REPUTATION_LISTS", type: "string" },
+  "abuseipdb-key": { env: "HONEYWATCH_ABUSEIPDB_KEY", type: "string" },
+  "abuseipdb-url": { env: "HONEYWATCH_ABUSEIPDB_URL", type: "string" },
+  "greynoise-key": { env: "HONEYWATCH_GREYNOISE_KEY", type: "string" },
+  "greynoise-url": { env: "HONEYWATCH_GREYNOISE_URL", type: "string" },
+  "enrich-rate": { env: "HONEYWATCH_ENRICH_RATE", type: "string" },
+  "enrich-cache-ttl": { env: "HONEYWATCH_ENRICH_CACHE_TTL", type: "string" },
   help: { env: "", type: "boolean" },
 } as const;
 
@@ -88,8 +140,22 @@ export const USAGE = `Usage: deno task start [options]
   --quality-window D    sliding window of the data-quality measures (default 1h)
   --silence-after D     a sensor silent this long has a gap (default 5m)
   --config FILE         JSON file with a "detectors" section (env HONEYWATCH_CONFIG)
+  --read-token T        bearer token for reading the API (env HONEYWATCH_READ_TOKEN; default: open)
+  --admin-token T       bearer token for feedback and token management (env HONEYWATCH_ADMIN_TOKEN)
   --ui-token T          pages and read APIs need a login with T (env HONEYWATCH_UI_TOKEN; default: open)
   --public-view         serve a redacted public dashboard at /public (env HONEYWATCH_PUBLIC_VIEW=1)
+  --rate-limit-ip N     requests/s per client IP, burst 10x; 0 = off (env HONEYWATCH_RATE_LIMIT_IP; 50)
+  --rate-limit-sensor N events/s per sensor, burst 10x; 0 = off (env HONEYWATCH_RATE_LIMIT_SENSOR; 20000)
+  --max-frame-bytes N   largest WebSocket ingest frame (env HONEYWATCH_MAX_FRAME_BYTES; 8388608)
+  --max-body-bytes N    largest HTTP ingest body (env HONEYWATCH_MAX_BODY_BYTES; 33554432)
+  --ws-idle-timeout D   close silent WebSockets after D (env HONEYWATCH_WS_IDLE_TIMEOUT; 120s)
+  --geoip-db FILE       MaxMind-format City/Country .mmdb (env HONEYWATCH_GEOIP_DB)
+  --asn-db FILE         MaxMind-format ASN .mmdb (env HONEYWATCH_ASN_DB)
+  --reputation-lists F  comma-separated FireHOL/Spamhaus CIDR list files (env HONEYWATCH_REPUTATION_LISTS)
+  --abuseipdb-key K     enable AbuseIPDB lookups (env HONEYWATCH_ABUSEIPDB_KEY; off)
+  --greynoise-key K     enable GreyNoise community lookups (env HONEYWATCH_GREYNOISE_KEY; off)
+  --enrich-rate N       online lookups per minute, all providers (env HONEYWATCH_ENRICH_RATE; 30)
+  --enrich-cache-ttl D  how long online answers are cached in KV (env HONEYWATCH_ENRICH_CACHE_TTL; 24h)
   --log-level L         debug, info, warn or error (default info)`;
 
 /** Parse flags and environment into a frozen config. */
@@ -149,12 +215,17 @@ export function loadConfig(
   if (token !== undefined && token.length < 8) {
     throw new ConfigError(`Invalid --ingest-token: must be at least 8 characters (got ${token.length})`);
   }
-  const uiToken = get("ui-token") as string | undefined;
-  if (uiToken !== undefined && uiToken.length < 16) {
-    throw new ConfigError(`Invalid --ui-token: must be at least 16 characters (got ${uiToken.length})`);
-  }
   let detectors: Record<string, unknown> = {};
   let alerts: AlertsConfig = { webhooks: [] };
+  const sensorTokens: Record<string, string> = {};
+  const secret = (name: "read-token" | "admin-token" | "ui-token" | "abuseipdb-key" | "greynoise-key") => {
+    const v = get(name) as string | undefined;
+    if (v !== undefined && name.endsWith("token") && v.length < 16) {
+      throw new ConfigError(`Invalid --${name}: must be at least 16 characters (got ${v.length})`);
+    }
+    return v;
+  };
+  const opt = (name: keyof typeof OPTIONS) => get(name) as string | undefined;
   const sensorRoles: Record<string, "honeypot" | "production"> = {};
   const file = get("config") as string | undefined;
   if (file) {
@@ -163,6 +234,20 @@ export function loadConfig(
       json = JSON.parse(readFile(file));
     } catch (e) {
       throw new ConfigError(`Cannot read config file ${JSON.stringify(file)}: ${(e as Error).message}`);
+    }
+    const st = (json as { sensorTokens?: unknown })?.sensorTokens ?? {};
+    if (typeof st !== "object" || st === null || Array.isArray(st)) {
+      throw new ConfigError(`Invalid config file ${JSON.stringify(file)}: "sensorTokens" must be an object`);
+    }
+    for (const [name, v] of Object.entries(st)) {
+      const sha = (v as { tokenSha256?: unknown })?.tokenSha256;
+      if (typeof sha !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha)) {
+        throw new ConfigError(
+          `Invalid config file ${JSON.stringify(file)}: sensorTokens.${name}.tokenSha256 is ` +
+            `${JSON.stringify(sha)}, must be 64 hex digits (sha256sum of the token)`,
+        );
+      }
+      sensorTokens[name] = sha.toLowerCase();
     }
     const d = (json as { detectors?: unknown })?.detectors ?? {};
     if (typeof d !== "object" || d === null || Array.isArray(d)) {
@@ -201,8 +286,6 @@ export function loadConfig(
     ingestTokenGenerated: token === undefined,
     demo: get("demo") === true,
     demoRate: int("demo-rate", 20, 1, 100_000),
-    uiToken,
-    publicView: get("public-view") === true,
     logLevel: level as Level,
     flushMs: dur("flush-interval", 1000),
     retentionMs: dur("retention", 7 * 86_400_000),
@@ -213,6 +296,27 @@ export function loadConfig(
     sweepMs: /^(off|0)$/i.test(String(get("sweep-interval") ?? "")) ? 0 : dur("sweep-interval", 5 * 60_000),
     qualityWindowMs: dur("quality-window", 3_600_000),
     silenceMs: dur("silence-after", 5 * 60_000),
+    readToken: secret("read-token"),
+    adminToken: secret("admin-token"),
+    uiToken: secret("ui-token"),
+    publicView: get("public-view") === true,
+    rateLimitIp: int("rate-limit-ip", 50, 0, 1_000_000),
+    rateLimitSensor: int("rate-limit-sensor", 20_000, 0, 100_000_000),
+    maxFrameBytes: int("max-frame-bytes", 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxBodyBytes: int("max-body-bytes", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    wsIdleTimeoutS: Math.max(1, Math.round(dur("ws-idle-timeout", 120_000) / 1000)),
+    sensorTokens: Object.freeze(sensorTokens),
+    enrichment: Object.freeze({
+      geoipDb: opt("geoip-db"),
+      asnDb: opt("asn-db"),
+      reputationLists: Object.freeze((opt("reputation-lists") ?? "").split(",").map((f) => f.trim()).filter(Boolean)),
+      abuseipdbKey: secret("abuseipdb-key"),
+      abuseipdbUrl: opt("abuseipdb-url") ?? "https://api.abuseipdb.com/api/v2",
+      greynoiseKey: secret("greynoise-key"),
+      greynoiseUrl: opt("greynoise-url") ?? "https://api.greynoise.io/v3/community",
+      lookupsPerMinute: int("enrich-rate", 30, 1, 100_000),
+      cacheTtlMs: dur("enrich-cache-ttl", 86_400_000),
+    }),
     detectors: Object.freeze(detectors),
     sensorRoles: Object.freeze(sensorRoles),
     help: values.help === true,

@@ -124,8 +124,9 @@ const SensorToken = z.object({
   sensor: z.string(),
   created: z.string(),
   revoked: z.boolean(),
-  lastUsed: z.string().nullable(),
-}).loose();
+  revokedAt: z.string().nullable(),
+  source: z.enum(["kv", "config"]),
+});
 
 /** Named schemas in `components.schemas`. */
 const SCHEMAS: Record<string, z.ZodType> = {
@@ -380,6 +381,144 @@ export const OPERATIONS: Operation[] = [
         required: ["type", "id", "objects"],
       }),
       400: err("A filter is invalid"),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/tokens",
+    summary: "Per-sensor ingest tokens (never the secrets)",
+    tag: "admin",
+    access: "admin",
+    responses: {
+      200: json("Token records", {
+        type: "object",
+        properties: { items: { type: "array", items: ref("SensorToken") } },
+        required: ["items"],
+      }),
+      401: err("No admin token"),
+      403: err("The admin API is off (no --admin-token)"),
+    },
+  },
+  {
+    method: "post",
+    path: "/api/admin/tokens/:sensor",
+    summary: "Issue (or replace) a sensor's ingest token; the answer is the only time it is shown",
+    tag: "admin",
+    access: "admin",
+    params: [{ name: "sensor", in: "path", required: true, description: "Sensor name" }],
+    responses: {
+      201: json("The new token", {
+        type: "object",
+        properties: { sensor: str, token: str, note: str },
+        required: ["sensor", "token"],
+      }),
+      400: err("Bad sensor name"),
+      401: err("No admin token"),
+      403: err("The admin API is off (no --admin-token)"),
+    },
+  },
+  {
+    method: "delete",
+    path: "/api/admin/tokens/:sensor",
+    summary: "Revoke a sensor's ingest token (its connections are cut at their next batch)",
+    tag: "admin",
+    access: "admin",
+    params: [{ name: "sensor", in: "path", required: true, description: "Sensor name" }],
+    responses: {
+      200: json("Revoked", {
+        type: "object",
+        properties: { sensor: str, revoked: { const: true } },
+        required: ["sensor", "revoked"],
+      }),
+      401: err("No admin token"),
+      403: err("The admin API is off (no --admin-token)"),
+      404: err("The sensor has no token"),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/ready",
+    summary: "Readiness: a KV round trip within a deadline",
+    tag: "operations",
+    access: "public",
+    responses: {
+      200: json("Ready", {
+        type: "object",
+        properties: { status: { const: "ready" } },
+        required: ["status"],
+      }),
+      503: json("Not ready", {
+        type: "object",
+        properties: { status: { const: "not_ready" } },
+        required: ["status"],
+      }),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/quality",
+    summary: "Data quality per sensor and source: completeness, consistency, accuracy, timeliness",
+    tag: "operations",
+    access: "read",
+    params: [P.sensor, { name: "source", description: "Only this source (cowrie, sshd, firewall, zeek)" }],
+    responses: {
+      200: json("Quality report", {
+        type: "object",
+        properties: { windowMs: { type: "number" }, silenceMs: { type: "number" }, items: { type: "array" } },
+        required: ["items"],
+      }),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/campaigns",
+    summary: "Campaigns: IPs linked by shared credentials, scripts or client fingerprints",
+    tag: "anomalies",
+    access: "read",
+    params: [P.ip, { name: "minMembers", description: "Smallest campaign listed" }, P.limit],
+    responses: {
+      200: json("Campaigns", {
+        type: "object",
+        properties: {
+          items: { type: "array", items: { type: "object" } },
+          cursor: { type: ["string", "null"] },
+        },
+        required: ["items"],
+      }),
+      400: err("A filter is invalid"),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/campaigns/:id",
+    summary: "One campaign",
+    tag: "anomalies",
+    access: "read",
+    params: [{ name: "id", in: "path", required: true, description: "Campaign id" }],
+    responses: { 200: json("The campaign", { type: "object" }), 404: err("Unknown campaign") },
+  },
+  {
+    method: "post",
+    path: "/api/predict",
+    summary: "Score an event or a feature vector without learning from it",
+    tag: "anomalies",
+    access: "read",
+    body: {
+      contentType: "application/json",
+      schema: {
+        oneOf: [
+          {
+            type: "object",
+            properties: { event: { type: "object" }, source: str, sensor: str },
+            required: ["event"],
+          },
+          { type: "object", properties: { features: { type: "object" } }, required: ["features"] },
+        ],
+      },
+    },
+    responses: {
+      200: json("Scores", { type: "object", properties: { learnt: { const: false } }, required: ["learnt"] }),
+      400: err("Invalid body or unparsable event"),
     },
   },
   ...exportOps("anomalies"),

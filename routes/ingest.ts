@@ -3,7 +3,8 @@
  * (`POST /api/ingest`). Both go through the same pipeline; see docs/protocol.md.
  */
 import { Hono } from "hono";
-import { bearerToken, tokensEqual } from "../lib/auth.ts";
+import { accessOf, type IngestGrant } from "../lib/access/mod.ts";
+import { bearerToken } from "../lib/auth.ts";
 import { HttpError } from "../lib/http_error.ts";
 import { log } from "../lib/log.ts";
 import type { IngestResult } from "../lib/pipeline.ts";
@@ -22,6 +23,8 @@ import {
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /** Largest HTTP ingest body. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** A WebSocket that has not said a valid hello within this long is closed. */
+export const HELLO_TIMEOUT_MS = 10_000;
 
 export function ingestRoutes(rt: Runtime): Hono {
   const app = new Hono();
@@ -38,14 +41,18 @@ export function ingestRoutes(rt: Runtime): Hono {
     if (!offered.includes(PROTOCOL)) {
       throw new HttpError(400, `WebSocket subprotocol "${PROTOCOL}" is required`, "bad_protocol");
     }
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { protocol: PROTOCOL, idleTimeout: 120 });
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {
+      protocol: PROTOCOL,
+      idleTimeout: rt.config.wsIdleTimeoutS ?? 120,
+    });
     serveUplink(rt, socket);
     return response;
   });
 
   app.post("/api/ingest", async (c) => {
     const token = bearerToken(c.req.header("authorization"));
-    if (token === null || !(await tokensEqual(token, rt.config.ingestToken))) {
+    // A per-sensor token is bound to its name: checked against the sensor the request claims.
+    if (token === null || !(await accessOf(rt).ingest.verify(token, c.req.query("sensor") ?? "http"))) {
       throw new HttpError(401, "Ingest needs a valid token: Authorization: Bearer TOKEN", "unauthorized");
     }
     const source = Source.safeParse(c.req.query("source") ?? "cowrie");
@@ -66,12 +73,18 @@ export function ingestRoutes(rt: Runtime): Hono {
       );
     }
     const length = Number(c.req.header("content-length") ?? 0);
-    if (length > MAX_BODY_BYTES) {
-      throw new HttpError(413, `Body is ${length} bytes; at most ${MAX_BODY_BYTES} per request`, "too_large");
+    const maxBody = rt.config.maxBodyBytes ?? MAX_BODY_BYTES;
+    if (length > maxBody) {
+      throw new HttpError(413, `Body is ${length} bytes; at most ${maxBody} per request`, "too_large");
     }
-    const body = await readLimited(c.req.raw, MAX_BODY_BYTES);
+    const body = await readLimited(c.req.raw, maxBody);
     const lines = body.split("\n");
     if (lines.at(-1) === "") lines.pop();
+    const limited = accessOf(rt).sensorLimiter?.take(sensor.data, lines.length);
+    if (limited && !limited.ok) {
+      c.header("retry-after", String(Math.max(1, Math.ceil(limited.retryAfterMs / 1000))));
+      throw new HttpError(429, `Sensor "${sensor.data}" is over its event rate; retry later`, "rate_limited");
+    }
     const total: IngestResult = {
       accepted: 0,
       rejected: 0,
@@ -122,18 +135,32 @@ async function readLimited(req: Request, max: number): Promise<string> {
 /** One collector connection: hello, then batches acknowledged in order once durable. */
 function serveUplink(rt: Runtime, socket: WebSocket): void {
   let sensor: string | null = null;
+  let grant: IngestGrant | null = null;
+  let stopped = false;
   let queue: Promise<void> = Promise.resolve();
+  const access = accessOf(rt);
+  // An unauthenticated socket costs memory and a file descriptor: it gets a short deadline.
+  const helloTimer = setTimeout(() => {
+    if (sensor === null && socket.readyState === WebSocket.OPEN) socket.close(4408, "hello timeout");
+  }, HELLO_TIMEOUT_MS);
+  /** End the connection; frames already queued are not handled (no batch after a refused one). */
+  const stop = (code: number, reason: string) => {
+    stopped = true;
+    if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+  };
   const send = (f: ServerFrame) => {
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(f));
   };
 
   const handle = async (data: unknown): Promise<void> => {
+    if (stopped) return;
     if (typeof data !== "string") {
       send({ type: "error", code: "bad_frame", message: "Frames must be JSON text messages" });
       return;
     }
-    if (data.length > MAX_FRAME_BYTES) {
-      send({ type: "error", code: "batch_too_large", message: `Frame is over ${MAX_FRAME_BYTES} bytes` });
+    const maxFrame = rt.config.maxFrameBytes ?? MAX_FRAME_BYTES;
+    if (data.length > maxFrame) {
+      send({ type: "error", code: "batch_too_large", message: `Frame is over ${maxFrame} bytes` });
       return;
     }
     let json: unknown;
@@ -167,11 +194,14 @@ function serveUplink(rt: Runtime, socket: WebSocket): void {
     }
     const frame = parsed.data;
     if (frame.type === "hello") {
-      if (!(await tokensEqual(frame.token, rt.config.ingestToken))) {
+      const granted = await access.ingest.verify(frame.token, frame.sensor);
+      if (!granted) {
         send({ type: "error", code: "unauthorized", message: `Invalid token for sensor "${frame.sensor}"` });
-        socket.close(4401, "unauthorized");
+        stop(4401, "unauthorized");
         return;
       }
+      grant = granted;
+      clearTimeout(helloTimer);
       if (sensor !== null) rt.sensors.disconnected(sensor);
       sensor = frame.sensor;
       rt.sensors.connected(sensor, frame.role);
@@ -186,12 +216,37 @@ function serveUplink(rt: Runtime, socket: WebSocket): void {
       rt.sensors.heartbeat(sensor, frame);
       return;
     }
+    if (grant && !(await access.ingest.stillValid(sensor, grant))) {
+      send({
+        type: "error",
+        code: "unauthorized",
+        message: `The token of sensor "${sensor}" was revoked`,
+        seq: frame.seq,
+      });
+      stop(4401, "revoked");
+      return;
+    }
+    const limited = access.sensorLimiter?.take(sensor, frame.events.length);
+    if (limited && !limited.ok) {
+      // Closing (not skipping) keeps acks in order: the collector reconnects after its backoff
+      // and resends from its last ack, so nothing is lost.
+      send({
+        type: "error",
+        code: "rate_limited",
+        message: `Sensor "${sensor}" is over its event rate; retry in ${limited.retryAfterMs} ms`,
+        seq: frame.seq,
+      });
+      stop(4429, "rate limited");
+      return;
+    }
     try {
       const r = await rt.pipeline.ingest({
         sensor,
         source: frame.source,
         seq: frame.seq,
         records: frame.events,
+        // Ack once durable; the actors and observers catch up right after (in order).
+        wait: "stored",
       });
       if (r.duplicate) {
         send({ type: "ack", seq: frame.seq, accepted: 0, rejected: 0, duplicate: true });
@@ -217,6 +272,7 @@ function serveUplink(rt: Runtime, socket: WebSocket): void {
     );
   };
   socket.onclose = () => {
+    clearTimeout(helloTimer);
     queue = queue.then(() => {
       if (sensor !== null) rt.sensors.disconnected(sensor);
     });

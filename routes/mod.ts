@@ -4,8 +4,11 @@
  */
 import { Hono } from "hono";
 import type { Runtime } from "../lib/runtime.ts";
+import { accessOf } from "../lib/access/mod.ts";
+import { apiAccess, clientRateLimit } from "./_access.ts";
 import { onError, securityHeaders } from "./_middleware.ts";
 import { uiAuth } from "./_ui_auth.ts";
+import { adminRoutes } from "./admin.ts";
 import { anomaliesRoutes } from "./anomalies.tsx";
 import { apiRoutes } from "./api.ts";
 import { campaignsRoutes } from "./campaigns.tsx";
@@ -29,10 +32,16 @@ import { streamRoutes } from "./stream.ts";
 export function createApp(rt: Runtime): Hono {
   const app = new Hono();
   app.use(securityHeaders());
+  app.use(clientRateLimit(accessOf(rt).ipLimiter));
   app.use(uiAuth({
     uiToken: rt.config.uiToken,
     apiTokens: [rt.config.readToken, rt.config.adminToken],
     publicView: rt.config.publicView,
+  }));
+  app.use("/api/*", apiAccess({
+    readToken: rt.config.readToken,
+    adminToken: rt.config.adminToken,
+    uiToken: rt.config.uiToken,
   }));
   app.onError(onError);
   app.notFound((c) =>
@@ -43,6 +52,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", apiRoutes(rt));
   app.route("/", exportRoutes(rt));
   app.route("/", openApiRoutes());
+  app.route("/", adminRoutes(rt));
   app.route("/", statsRoutes(rt));
   app.route("/", feedbackRoutes(rt));
   app.route("/", modelsRoutes(rt));

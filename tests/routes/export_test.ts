@@ -118,7 +118,9 @@ Deno.test("export - anomalies CSV and NDJSON stream every stored anomaly, filter
       records.push(...failedLogins(`10.${(i >> 8) & 255}.${i & 255}.1`, t0 + i * 1000, 5, 10));
     }
     for (let i = 0; i < records.length; i += 400) await post(srv, records.slice(i, i + 400));
-    const nd = (await (await srv.app.request("/api/export/anomalies.ndjson")).text()).trimEnd().split("\n");
+    const nd = (await (await srv.app.request("/api/export/anomalies.ndjson?type=brute_force")).text())
+      .trimEnd()
+      .split("\n");
     assert.equal(nd.length, 700);
     const items = nd.map((l) => JSON.parse(l) as Anomaly);
     assert.equal(new Set(items.map((a) => a.ip)).size, 700);
@@ -126,7 +128,7 @@ Deno.test("export - anomalies CSV and NDJSON stream every stored anomaly, filter
     const csv = await (await srv.app.request("/api/export/anomalies.csv?type=port_scan")).text();
     assert.equal(csv.trimEnd().split("\r\n").length, 1, "header only");
     const some = await (await srv.app.request(
-      `/api/export/anomalies.csv?since=${new Date(t0 + 600_000).toISOString()}`,
+      `/api/export/anomalies.csv?type=brute_force&since=${new Date(t0 + 600_000).toISOString()}`,
     )).text();
     assert.equal(some.trimEnd().split("\r\n").length, 1 + 100);
   } finally {

@@ -1,0 +1,55 @@
+/**
+ * Access control and hardening for one runtime: ingest token checks, rate limiters per sensor
+ * and per client IP. Built once per runtime on first use, so routes share one set.
+ */
+import type { Runtime } from "../runtime.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { IngestAuth } from "./sensor_tokens.ts";
+
+export { digestsEqual, newToken, sha256Hex } from "./secret.ts";
+export { RateLimiter, type Take } from "./rate_limit.ts";
+export {
+  IngestAuth,
+  type IngestGrant,
+  issueSensorToken,
+  listSensorTokens,
+  revokeSensorToken,
+  type SensorTokenRecord,
+  type SensorTokenView,
+  tokenView,
+} from "./sensor_tokens.ts";
+
+/** The access-control parts of a runtime. */
+export interface Access {
+  ingest: IngestAuth;
+  /** Events per sensor; null when `--rate-limit-sensor 0`. */
+  sensorLimiter: RateLimiter | null;
+  /** Requests per client IP; null when `--rate-limit-ip 0`. */
+  ipLimiter: RateLimiter | null;
+}
+
+const byRuntime = new WeakMap<Runtime, Access>();
+
+/** The runtime's access-control parts (made on first call). */
+export function accessOf(rt: Runtime): Access {
+  let a = byRuntime.get(rt);
+  if (a) return a;
+  const now = () => rt.clock.now();
+  const c = rt.config;
+  a = {
+    ingest: new IngestAuth({
+      kv: rt.kv,
+      globalToken: c.ingestToken,
+      configTokens: c.sensorTokens ?? {},
+      now,
+    }),
+    sensorLimiter: c.rateLimitSensor > 0
+      ? new RateLimiter({ rate: c.rateLimitSensor, burst: c.rateLimitSensor * 10, maxKeys: 10_000, now })
+      : null,
+    ipLimiter: c.rateLimitIp > 0
+      ? new RateLimiter({ rate: c.rateLimitIp, burst: c.rateLimitIp * 10, maxKeys: 100_000, now })
+      : null,
+  };
+  byRuntime.set(rt, a);
+  return a;
+}
