@@ -145,7 +145,9 @@ browserTest(
       await page.keyboard.press("Enter");
 
       // Charts load their chunk and draw; the top lists and counters come from the stats.
+      const chartChunk = page.waitForRequest((r) => /\/static\/dist\/_chart-[^/]*\.js$/.test(r.url()));
       await page.reload();
+      await chartChunk;
       await page.waitForSelector('[data-island="EventsChart"][data-hydrated] canvas', { timeout: 10_000 });
       assert.match(await page.textContent('[data-top="ip"]') ?? "", /203\.0\.113\.20/);
       assert.equal(await page.textContent('[data-counter="attackers"]'), "3");
@@ -300,12 +302,17 @@ browserTest("anomalies page - marking a false positive reaches /api/update and i
   try {
     const page = await ctx.newPage();
     const seen = watch(page);
+    const scripts: string[] = [];
+    page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
     await page.goto(`${srv.url}/anomalies?type=brute_force`);
     const row = page.locator("tr[data-id]");
     assert.equal(await row.count(), 1);
     const id = await row.getAttribute("data-id") ?? "";
     assert.match(id, /^brute_force-/);
     await page.waitForSelector('tr[data-id] [data-island="FeedbackButtons"][data-hydrated]');
+    // No chart on this page: chart.js's chunk is not fetched.
+    assert.ok(scripts.some((s) => /FeedbackButtons/.test(s)), JSON.stringify(scripts));
+    assert.ok(!scripts.some((s) => /_chart/.test(s)), JSON.stringify(scripts));
     const [req] = await Promise.all([
       page.waitForRequest((r) => r.url().endsWith("/api/update") && r.method() === "POST"),
       row.locator('button[data-feedback="false_positive"]').click(),
