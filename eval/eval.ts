@@ -13,7 +13,8 @@ const USAGE = `Usage: deno task eval -- --source cowrie --labels labels.json [--
 
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
-    args: Deno.args,
+    // `deno task NAME -- ...` passes the "--" through.
+    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
     options: { source: { type: "string" }, labels: { type: "string" }, batch: { type: "string" } },
     allowPositionals: true,
   });

@@ -5,7 +5,7 @@
  */
 import { FakeClock } from "../clock.ts";
 import { loadConfig } from "../config.ts";
-import { startRuntime } from "../runtime.ts";
+import { type Runtime, startRuntime } from "../runtime.ts";
 import type { Anomaly, Source } from "../schema.ts";
 
 export interface ReplayOptions {
@@ -15,6 +15,8 @@ export interface ReplayOptions {
   batch?: number;
   /** Extra server flags, e.g. `["--config", "honeywatch.json"]`. */
   args?: string[];
+  /** Called once the runtime is up (e.g. to add a pipeline observer that records features). */
+  onRuntime?: (rt: Runtime) => void;
 }
 
 export interface ReplayOutcome {
@@ -36,6 +38,7 @@ export async function replayRecords(
   const kv = await Deno.openKv(":memory:");
   const clock = new FakeClock(0);
   const rt = await startRuntime(kv, config, clock);
+  o.onRuntime?.(rt);
   const sub = rt.hub.subscribe({ events: new Set(["anomaly"]) }, Number.MAX_SAFE_INTEGER);
   const byId = new Map<string, Anomaly>();
   let events = 0;

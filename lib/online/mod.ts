@@ -62,6 +62,8 @@ export class OnlineModels {
   /** Latest drifts (newest last), for the Models page. */
   drifts: DriftEvent[] = [];
   savedAt: number | null = null;
+  /** Unusual score of each IP in the latest batch (scored before learning), for evaluation. */
+  batchScores = new Map<string, number>();
   restoredAt: number | null = null;
   readonly #o: OnlineModelsOptions;
 
@@ -142,12 +144,14 @@ export class OnlineModels {
     }
     const drifts: DriftEvent[] = [];
     let last = 0;
+    this.batchScores = new Map();
     for (const [ip, g] of byIp) {
       const actor = batch.actors.peek(ip);
       if (!actor) continue;
       last = Math.max(last, g.ts);
       const learntBefore = this.unusual.learnt;
       const a = this.unusual.step(actor, g.ts, g.sensor, g.ids);
+      this.batchScores.set(ip, this.unusual.lastScore);
       if (a) {
         anomalies.push(a);
         this.flagged++;

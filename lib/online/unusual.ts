@@ -125,6 +125,8 @@ export class Unusual {
   /** IPs an operator marked as false positives. */
   allow = new Set<string>();
   swaps = 0;
+  /** Score of the latest `step` (before learning). */
+  lastScore = 0;
   /** Scores of learnt vectors, for the drift monitor and the Models page (drained by the caller). */
   scores: number[] = [];
 
@@ -216,6 +218,7 @@ export class Unusual {
     const t = treeInput(x);
     const threshold = this.threshold();
     const { score, isAnomaly } = this.filter.step(t);
+    this.lastScore = score;
     const novel = this.o.minRare === 0 || x.rare_commands >= this.o.minRare || x.new_hashes > 0;
     const fire = this.learnt >= this.o.grace && isAnomaly && score >= threshold && novel &&
       !this.allow.has(actor.ip);
