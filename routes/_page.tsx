@@ -2,7 +2,9 @@
 import type { Context } from "hono";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { HttpError } from "../lib/http_error.ts";
 import { Layout } from "./_layout.tsx";
+import { onError } from "./_middleware.ts";
 
 /** Answer with a full HTML document. */
 export function html(c: Context, page: VNode, status = 200): Response {
@@ -22,4 +24,12 @@ export function errorPage(c: Context, status: number, title: string, message: st
     </Layout>,
     status,
   );
+}
+
+/** The error handler of page sub-apps: a 4xx is an HTML page for people; anything else goes to `onError`. */
+export function pageError(err: Error, c: Context): Response {
+  if (err instanceof HttpError && err.status < 500) {
+    return errorPage(c, err.status, err.status === 404 ? "Not found" : "Cannot show this page", err.message);
+  }
+  return onError(err, c);
 }

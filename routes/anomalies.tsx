@@ -14,7 +14,7 @@ import { page } from "../lib/paging.ts";
 import type { Runtime } from "../lib/runtime.ts";
 import { type Anomaly, SEVERITIES, Severity, severityRank } from "../lib/schema.ts";
 import { Layout } from "./_layout.tsx";
-import { html } from "./_page.tsx";
+import { html, pageError } from "./_page.tsx";
 import { RANGES } from "./index.tsx";
 import { parseDuration } from "../lib/duration.ts";
 
@@ -28,6 +28,7 @@ function matchesText(a: Anomaly, q: string): boolean {
 
 export function anomaliesRoutes(rt: Runtime): Hono {
   const app = new Hono();
+  app.onError(pageError);
   app.get("/anomalies", async (c) => {
     const q = c.req.query();
     const text = (q.q ?? "").trim().slice(0, 200);

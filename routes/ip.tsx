@@ -23,13 +23,14 @@ import type { NormalisedEvent } from "../lib/schema.ts";
 import { type RelatedIp, relatedIps } from "../lib/stats_query.ts";
 import { toIso } from "../lib/timestamp.ts";
 import { Layout } from "./_layout.tsx";
-import { errorPage, html } from "./_page.tsx";
+import { errorPage, html, pageError } from "./_page.tsx";
 
 /** Events read for the transcripts per page. */
 const EVENTS_PER_PAGE = 500;
 
 export function ipRoutes(rt: Runtime): Hono {
   const app = new Hono();
+  app.onError(pageError);
   app.get("/ip/:ip", async (c) => {
     const raw = c.req.param("ip");
     const ip = normaliseIp(raw);

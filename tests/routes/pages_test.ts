@@ -72,3 +72,15 @@ Deno.test("pages - the anomaly history pages with a cursor and keeps its filters
     await srv.close();
   }
 });
+
+Deno.test("pages - a bad cursor is an HTML 400 page, not JSON", async () => {
+  const srv = await startServer();
+  try {
+    const res = await fetch(`${srv.url}/anomalies?cursor=%25%25%25`);
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await res.text(), /is not one this server gave out/);
+  } finally {
+    await srv.close();
+  }
+});
