@@ -4,6 +4,7 @@
  * it every `refreshMs` (never more than a few times a second).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useThemeChange } from "./_theme.ts";
 import { formatCount, formatLocal, formatUtc } from "../lib/format.ts";
 import type { Timeline } from "../lib/stats_query.ts";
 
@@ -31,6 +32,7 @@ export function EventsChart(
   const canvas = useRef<HTMLCanvasElement>(null);
   // deno-lint-ignore no-explicit-any
   const chart = useRef<any>(null);
+  const theme = useThemeChange(chart);
   const total = data.buckets.reduce((n, b) => n + b.total, 0);
 
   useEffect(() => {
@@ -91,7 +93,7 @@ export function EventsChart(
     return () => {
       cancelled = true;
     };
-  }, [data]);
+  }, [data, theme]);
 
   return (
     <figure class="card chart" data-chart="events">

@@ -3,6 +3,7 @@
  * the dashboard (all IPs) and the attacker page (`ip`). Refreshes every `refreshMs`.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useThemeChange } from "./_theme.ts";
 import { formatCount, formatLocal } from "../lib/format.ts";
 import type { Anomaly } from "../lib/schema.ts";
 
@@ -22,6 +23,7 @@ export function ScoreTimeline(
   const canvas = useRef<HTMLCanvasElement>(null);
   // deno-lint-ignore no-explicit-any
   const chart = useRef<any>(null);
+  const theme = useThemeChange(chart);
 
   useEffect(() => {
     let stopped = false;
@@ -101,7 +103,7 @@ export function ScoreTimeline(
     return () => {
       cancelled = true;
     };
-  }, [items]);
+  }, [items, theme]);
 
   const top = items.reduce((m, a) => Math.max(m, a.score), 0);
   return (
