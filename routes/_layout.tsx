@@ -27,6 +27,7 @@ export function Layout(
         <script type="module" src="/static/dist/client.js" />
       </head>
       <body>
+        <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <a class="brand" href="/">honeywatch</a>
           <nav>
@@ -35,7 +36,7 @@ export function Layout(
             ))}
           </nav>
         </header>
-        <main>{children}</main>
+        <main id="main">{children}</main>
       </body>
     </html>
   );

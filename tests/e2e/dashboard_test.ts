@@ -105,6 +105,9 @@ browserTest(
       assert.match(await page.textContent("section.feed") ?? "", /No anomalies yet/);
       assert.equal(await page.textContent('[data-counter="open"]'), "0");
       await page.waitForSelector('[data-status="live"]', { timeout: 10_000 });
+      // Keyboard: the first Tab reaches the skip link.
+      await page.keyboard.press("Tab");
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
 
       await ingest(srv, bruteForce("203.0.113.10"), "sensor-a");
       const row = await page.waitForSelector('li.anomaly[data-type="brute_force"]', { timeout: 10_000 });
@@ -138,7 +141,7 @@ browserTest(
       await page.waitForSelector('li.anomaly:has-text("203.0.113.30")', { timeout: 5000 });
       assert.equal(await countIs(page, "li.anomaly", 3), 3);
 
-      // Keyboard: the pause button is reachable and works with Enter.
+      // Keyboard: the pause button works with Enter.
       await page.focus('button[data-action="pause"]');
       await page.keyboard.press("Enter");
       assert.equal(await page.getAttribute('button[data-action="pause"]', "aria-pressed"), "true");
