@@ -38,16 +38,19 @@ export class AdwinBank {
     this.#max = max;
   }
 
-  /** Feed one value; returns the means before and after when ADWIN cut its window. */
+  /** Feed one value; when ADWIN cuts its window, returns the mean of the dropped part and of the rest. */
   update(stream: string, x: number): { before: number; after: number } | null {
     let a = this.adwins.get(stream);
     if (!a) {
       if (this.adwins.size >= this.#max) return null;
       this.adwins.set(stream, a = new Adwin({ delta: 0.002 }));
     }
-    const before = a.estimation;
+    const total = a.total + x;
+    const width = a.width + 1;
     if (!a.update(x)) return null;
-    return { before, after: a.estimation };
+    // Before: the mean of what the cut dropped (the old regime); after: what remains.
+    const dropped = width - a.width;
+    return { before: dropped > 0 ? (total - a.total) / dropped : a.estimation, after: a.estimation };
   }
 
   toJSON(): Record<string, AdwinState> {

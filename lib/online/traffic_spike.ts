@@ -124,6 +124,8 @@ export class TrafficSpike {
         s.ew.learn(count);
       }
       s.completed++;
+      // Page-Hinkley starts once the baseline exists (a level against no median means nothing).
+      if (s.completed <= this.o.grace) return;
       const before = s.ph.mean;
       if (s.ph.update(level)) {
         this.shifts.push({ key: s.key, at: s.bucket, before: round(before), after: round(level) });
