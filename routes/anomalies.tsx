@@ -133,7 +133,7 @@ export function anomaliesRoutes(rt: Runtime): Hono {
                       {a.sensor && <span class="muted">· {a.sensor}</span>}
                     </td>
                     <td class="reason">{a.reason}</td>
-                    <td class="num">{a.score}</td>
+                    <td class="num score">{a.score}</td>
                     <td>
                       <Island
                         name="FeedbackButtons"

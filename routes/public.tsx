@@ -125,7 +125,7 @@ export function publicRoutes(rt: Runtime): Hono {
                       <td class="sev">{a.severity}</td>
                       <td>{a.type.replaceAll("_", " ")}</td>
                       <td class="mono">{truncateIp(a.ip)}</td>
-                      <td class="num">{a.score}</td>
+                      <td class="num score">{a.score}</td>
                     </tr>
                   ))}
                 </tbody>
