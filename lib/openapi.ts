@@ -5,7 +5,7 @@
  * route the app serves under `/api` has a row and that real responses validate against it.
  */
 import { z } from "zod";
-import { Anomaly, NormalisedEvent, Severity, Source } from "./schema.ts";
+import { Anomaly, Enrichment, NormalisedEvent, Severity, Source } from "./schema.ts";
 
 type Json = Record<string, unknown>;
 
@@ -20,15 +20,6 @@ const pageOf = (name: string): Json => ({
   properties: { items: { type: "array", items: ref(name) }, cursor: { type: ["string", "null"] } },
   required: ["items", "cursor"],
 });
-
-const Enrichment = z.object({
-  country: z.string().optional(),
-  city: z.string().optional(),
-  asn: z.number().int().optional(),
-  asOrg: z.string().optional(),
-  lists: z.array(z.string()).optional(),
-  providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-}).loose();
 
 const ErrorBody = z.object({ error: z.string(), message: z.string() });
 

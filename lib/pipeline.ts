@@ -84,6 +84,8 @@ export class Pipeline {
   readonly #inFlight = new Set<number>();
   readonly #observers: BatchObserver[] = [];
   #applied: Promise<void> = Promise.resolve();
+  /** Adds facts to anomalies before they are stored and published (enrichment, lib/enrich/). */
+  decorate: ((anomalies: readonly Anomaly[]) => Anomaly[]) | null = null;
   readonly stats: PipelineStats = {
     batches: 0,
     duplicates: 0,
@@ -193,6 +195,7 @@ export class Pipeline {
   /** Store and publish anomalies (from ingest or from re-applying a delta). */
   async #emit(anomalies: readonly Anomaly[]): Promise<void> {
     if (anomalies.length === 0) return;
+    if (this.decorate) anomalies = this.decorate(anomalies);
     await upsertAnomalies(this.#o.kv, anomalies, this.#o.retentionMs);
     this.stats.anomalies += anomalies.length;
     this.#o.hub.publishAnomalies(anomalies);

@@ -16,6 +16,7 @@ import { newId } from "./id.ts";
 import { log } from "./log.ts";
 import { OnlineModels } from "./online/mod.ts";
 import { type Ops, startOps } from "./ops.ts";
+import { createEnricher, type Enricher } from "./enrich/mod.ts";
 import { Pipeline } from "./pipeline.ts";
 import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
 import { Sensors } from "./sensors.ts";
@@ -67,6 +68,8 @@ export interface Runtime {
   campaigns: CampaignTracker;
   /** Metrics registry, data quality, alert webhooks and the retention sweep (lib/ops.ts). */
   ops: Ops;
+  /** GeoIP/ASN, reputation lists and online providers for source IPs (lib/enrich/). */
+  enricher: Enricher;
   /** Flush actors and sensors now (tests call this; the timer does it every flushMs). */
   flush(): Promise<void>;
   /** Stop timers, flush everything; the KV handle stays open (its owner closes it). */
@@ -98,6 +101,8 @@ export async function startRuntime(
   });
   const hub = new Hub();
   const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs });
+  const enricher = await createEnricher(kv, config.enrichment, () => clock.now());
+  if (enricher.enabled) pipeline.decorate = enricher.decorate;
   const sensors = new Sensors(kv, clock);
   const meter = new RateMeter(clock);
   const stats = new StatsAggregator({ kv, clock, retentionMs: config.retentionMs, meter });
@@ -173,6 +178,7 @@ export async function startRuntime(
     detectors,
     models,
     ops,
+    enricher,
     flush() {
       const run = ticking.then(flush);
       ticking = run.catch(() => {});
@@ -186,6 +192,7 @@ export async function startRuntime(
       clearInterval(stampTimer);
       clearInterval(modelTimer);
       await ops.close();
+      enricher.close();
       await ticking.catch(() => {});
       await flush();
       await saveModels();

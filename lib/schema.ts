@@ -115,6 +115,23 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+/**
+ * What is known about a source IP beyond its events (lib/enrich/): GeoIP/ASN from a MaxMind
+ * database, the offline CIDR lists it is on, and cached answers of online providers.
+ */
+export const Enrichment = z.object({
+  country: z.string().optional(),
+  city: z.string().optional(),
+  asn: z.number().int().optional(),
+  asOrg: z.string().optional(),
+  /** Names of the reputation lists (file names) that contain the IP. */
+  lists: z.array(z.string()).optional(),
+  /** Provider name -> its reduced answer. */
+  providers: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+    .optional(),
+});
+export type Enrichment = z.infer<typeof Enrichment>;
+
 /** An anomaly: what fired, why, and the evidence (DESIGN section 5). */
 export const Anomaly = z.object({
   id: z.string(),
@@ -140,6 +157,8 @@ export const Anomaly = z.object({
   /** How many times it was raised or updated while open. */
   updates: z.number().int(),
   status: z.enum(["open", "closed"]),
+  /** Facts about the IP when enrichment is configured (absent otherwise). */
+  enrichment: Enrichment.optional(),
 });
 export type Anomaly = z.infer<typeof Anomaly>;
 

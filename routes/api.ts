@@ -127,6 +127,8 @@ export function apiRoutes(rt: Runtime): Hono {
       features: actorFeatures(s, s.lastSeen),
       openAnomalies: Object.values(s.open).map(publicAnomaly),
       recent: s.recent.map((e) => ({ ...e, ts: toIso(e.ts) })),
+      /** GeoIP/ASN, reputation lists, provider answers; absent when enrichment is off. */
+      enrichment: await rt.enricher.full(ip),
     });
   });
 
