@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Anomaly } from "../../lib/schema.ts";
-import { cowrie, startServer, TOKEN, UplinkClient } from "../_helpers.ts";
+import { cowrie, eventually, startServer, TOKEN, UplinkClient } from "../_helpers.ts";
 
 const T0 = Date.parse("2026-11-25T09:00:00Z");
 
@@ -102,8 +102,11 @@ Deno.test("cross_source - a role from the collector's hello, after a restart of 
       assert.equal((await up.next((f) => f.type === "welcome" || f.type === "error")).type, "welcome");
       const ack = await up.batch(1, [sshd(T0 + 5_000, ip, "Failed").replace("web1", "web2")], "sshd");
       assert.equal(ack.type, "ack");
-      const list: { items: Anomaly[] } = await (await srv.app.request("/api/anomalies?type=cross_source"))
-        .json();
+      // The uplink acknowledges once the batch is durable; the observers run right after.
+      const list: { items: Anomaly[] } = await eventually(async () => {
+        const l = await (await srv.app.request("/api/anomalies?type=cross_source")).json();
+        return l.items.length > 0 ? l : null;
+      });
       assert.equal(list.items.length, 1);
       assert.equal(list.items[0].sensor, "web2");
       assert.match(list.items[0].reason, /attacked honeypot hp1/);
