@@ -65,6 +65,11 @@ export class ActorSystem {
    * (sent at flush) and those raised again while re-applying a delta after a conflict.
    */
   onAnomalies: (a: Anomaly[]) => Promise<void> = async () => {};
+  /**
+   * Called inside `apply`, before the next flush can run, with the anomalies it raised: so
+   * whoever stores and publishes them does so before any later update of the same anomaly.
+   */
+  onRaised: ((a: Anomaly[]) => void) | null = null;
   readonly stats = { flushes: 0, commits: 0, conflicts: 0, passivated: 0, activated: 0, reads: 0 };
 
   constructor(kv: Deno.Kv, options: ActorSystemOptions) {
@@ -113,6 +118,8 @@ export class ActorSystem {
         for (const a of r.anomalies) out.push(a);
         if (slot.delta.length >= this.#o.maxDelta) needFlush = true;
       }
+      // Raised ones go out before the forced flush below can send later updates of them.
+      if (out.length > 0) this.onRaised?.(out);
       if (needFlush || this.#slots.size > this.#o.maxActors) await this.#flush();
       if (this.#slots.size > this.#o.maxActors) this.#evict(Math.floor(this.#o.maxActors * 0.9));
       return out;

@@ -13,7 +13,15 @@ import { createParser, type RecordParser } from "./parsers/mod.ts";
 import type { Anomaly, NormalisedEvent, Source } from "./schema.ts";
 import { newId } from "./id.ts";
 
+/** Stored batches that may wait for the actors at once; a further store waits (backpressure). */
+const MAX_UNAPPLIED = 8;
+
 export interface IngestInput {
+  /**
+   * `"applied"` (default): resolve once the events reached the actors and observers.
+   * `"stored"`: resolve once they are durable (the uplink acks then); applying follows.
+   */
+  wait?: "applied" | "stored";
   sensor: string;
   source: Source;
   /** The uplink's batch number; with it a repeat is recognised and not counted again. */
@@ -84,6 +92,11 @@ export class Pipeline {
   readonly #inFlight = new Set<number>();
   readonly #observers: BatchObserver[] = [];
   #applied: Promise<void> = Promise.resolve();
+  #unapplied = 0;
+  /** Settles when every batch stored so far has finished applying and emitting. */
+  #done: Promise<void> = Promise.resolve();
+  /** The chain of anomaly stores and publishes: one order for KV and the live hub. */
+  #emitted: Promise<void> = Promise.resolve();
   /** Adds facts to anomalies before they are stored and published (enrichment, lib/enrich/). */
   decorate: ((anomalies: readonly Anomaly[]) => Anomaly[]) | null = null;
   readonly stats: PipelineStats = {
@@ -98,6 +111,7 @@ export class Pipeline {
   constructor(options: PipelineOptions) {
     this.#o = options;
     options.actors.onAnomalies = (a) => this.#emit(a);
+    options.actors.onRaised = (a) => void this.#emit(a);
   }
 
   /** Add an observer of every stored batch (in registration order). */
@@ -105,7 +119,10 @@ export class Pipeline {
     this.#observers.push(o);
   }
 
-  /** Ingest raw records; resolves once they are durable and applied to the actors. */
+  /**
+   * Ingest raw records; resolves once they are durable and (unless `wait: "stored"`) applied
+   * to the actors and observers.
+   */
   async ingest(input: IngestInput): Promise<IngestResult> {
     const parser = this.#parser(input.sensor, input.source);
     const events: NormalisedEvent[] = [];
@@ -130,6 +147,8 @@ export class Pipeline {
         }
       }
     }
+    // Backpressure: at most MAX_UNAPPLIED batches may be stored and still waiting for the actors.
+    while (this.#unapplied >= MAX_UNAPPLIED) await this.#done;
     const batch = ++this.#batch;
     this.#inFlight.add(batch);
     // Batches reach the actors in the order their numbers were handed out, whatever order
@@ -138,8 +157,9 @@ export class Pipeline {
     const { promise: applied, resolve: appliedDone } = Promise.withResolvers<void>();
     // The chain settles only when this batch and every earlier one have been applied.
     this.#applied = Promise.all([previous, applied]).then(() => {});
+    let outcome;
     try {
-      const outcome = await storeBatch(this.#o.kv, {
+      outcome = await storeBatch(this.#o.kv, {
         sensor: input.sensor,
         seq: input.seq,
         events,
@@ -148,57 +168,95 @@ export class Pipeline {
         batch,
         retentionMs: this.#o.retentionMs,
       });
-      this.stats.batches++;
-      if (outcome === "duplicate") {
-        this.stats.duplicates++;
-        for (const o of this.#observers) {
-          o.duplicate?.({ sensor: input.sensor, source: input.source, seq: input.seq });
-        }
-        return { accepted: 0, rejected: 0, reasons: {}, skipped: 0, duplicate: true, latestTs: null };
-      }
-      this.stats.accepted += events.length;
-      this.stats.skipped += skipped;
-      for (const [k, n] of Object.entries(reasons)) {
-        this.stats.rejected[k] = (this.stats.rejected[k] ?? 0) + n;
-      }
-      await previous;
-      let anomalies: Anomaly[] = [];
-      if (events.length > 0) {
-        anomalies = await this.#o.actors.apply(events, { instance: this.#o.instance, batch });
-      }
-      for (const o of this.#observers) {
-        try {
-          const more = await o.observe({
-            sensor: input.sensor,
-            source: input.source,
-            events,
-            rejected: reasons,
-            records: input.records,
-            actors: this.#o.actors,
-          });
-          if (more.length > 0) anomalies = anomalies.concat(more);
-        } catch (e) {
-          log.error("observer failed; batch kept", { observer: o.name, error: String(e) });
-        }
-      }
-      appliedDone();
-      await this.#emit(anomalies);
-      let latestTs: number | null = null;
-      for (const e of events) if (latestTs === null || e.ts > latestTs) latestTs = e.ts;
-      return { accepted: events.length, rejected, reasons, skipped, duplicate: false, latestTs };
-    } finally {
+    } catch (e) {
       appliedDone();
       this.#inFlight.delete(batch);
+      throw e;
     }
+    this.stats.batches++;
+    if (outcome === "duplicate") {
+      appliedDone();
+      this.#inFlight.delete(batch);
+      this.stats.duplicates++;
+      for (const o of this.#observers) {
+        o.duplicate?.({ sensor: input.sensor, source: input.source, seq: input.seq });
+      }
+      return { accepted: 0, rejected: 0, reasons: {}, skipped: 0, duplicate: true, latestTs: null };
+    }
+    this.stats.accepted += events.length;
+    this.stats.skipped += skipped;
+    for (const [k, n] of Object.entries(reasons)) {
+      this.stats.rejected[k] = (this.stats.rejected[k] ?? 0) + n;
+    }
+    this.#unapplied++;
+    const { promise: done, resolve: doneResolve } = Promise.withResolvers<void>();
+    this.#done = Promise.all([this.#done, done]).then(() => {});
+    // The batch is durable now. Applying it to the actors and observers may overlap with the
+    // next batch's store; a crash before it is applied is recovered from its pending marker.
+    const applying = (async () => {
+      try {
+        await previous;
+        // The actors' anomalies are emitted by `onRaised`, in order with later updates.
+        let anomalies: Anomaly[] = [];
+        if (events.length > 0) await this.#o.actors.apply(events, { instance: this.#o.instance, batch });
+        for (const o of this.#observers) {
+          try {
+            const more = await o.observe({
+              sensor: input.sensor,
+              source: input.source,
+              events,
+              rejected: reasons,
+              records: input.records,
+              actors: this.#o.actors,
+            });
+            if (more.length > 0) anomalies = anomalies.concat(more);
+          } catch (e) {
+            log.error("observer failed; batch kept", { observer: o.name, error: String(e) });
+          }
+        }
+        appliedDone();
+        await this.#emit(anomalies);
+      } finally {
+        appliedDone();
+        this.#unapplied--;
+        this.#inFlight.delete(batch);
+        doneResolve();
+      }
+    })();
+    if (input.wait === "stored") {
+      applying.catch((e) =>
+        log.error("batch stored but not applied; it is recovered at restart", { error: String(e) })
+      );
+    } else {
+      await applying;
+    }
+    let latestTs: number | null = null;
+    for (const e of events) if (latestTs === null || e.ts > latestTs) latestTs = e.ts;
+    return { accepted: events.length, rejected, reasons, skipped, duplicate: false, latestTs };
   }
 
-  /** Store and publish anomalies (from ingest or from re-applying a delta). */
-  async #emit(anomalies: readonly Anomaly[]): Promise<void> {
-    if (anomalies.length === 0) return;
-    if (this.decorate) anomalies = this.decorate(anomalies);
-    await upsertAnomalies(this.#o.kv, anomalies, this.#o.retentionMs);
-    this.stats.anomalies += anomalies.length;
-    this.#o.hub.publishAnomalies(anomalies);
+  /** Resolves when every batch stored so far has been applied and its anomalies emitted. */
+  async settled(): Promise<void> {
+    // `#done` settles once every batch counted in `#unapplied` has finished (a real wait,
+    // never a spin on a resolved promise).
+    while (this.#unapplied > 0) await this.#done;
+    await this.#emitted;
+  }
+
+  /**
+   * Store and publish anomalies (from ingest, flush or re-applying a delta). Enqueued at the
+   * call, so anomalies are stored and published in the order they were raised; the promise
+   * settles when these (and all enqueued before) are done.
+   */
+  #emit(anomalies: readonly Anomaly[]): Promise<void> {
+    if (anomalies.length === 0) return this.#emitted;
+    const list = this.decorate ? this.decorate(anomalies) : anomalies;
+    this.#emitted = this.#emitted.then(async () => {
+      await upsertAnomalies(this.#o.kv, list, this.#o.retentionMs);
+      this.stats.anomalies += list.length;
+      this.#o.hub.publishAnomalies(list);
+    }).catch((e) => log.error("anomalies not stored", { error: String(e), count: list.length }));
+    return this.#emitted;
   }
 
   /**
@@ -216,8 +274,8 @@ export class Pipeline {
     events: readonly NormalisedEvent[],
     origin: { instance: string; batch: number },
   ): Promise<void> {
-    const anomalies = await this.#o.actors.apply(events, origin);
-    await this.#emit(anomalies);
+    await this.#o.actors.apply(events, origin); // emitted through onRaised
+    await this.#emitted;
   }
 
   #parser(sensor: string, source: Source): RecordParser {

@@ -23,30 +23,32 @@ import { Sensors } from "./sensors.ts";
 import { RateMeter, StatsAggregator } from "./stats.ts";
 
 /** The parts of the configuration the runtime uses. */
-export type RuntimeConfig = Pick<
-  Config,
-  | "ingestToken"
-  | "flushMs"
-  | "retentionMs"
-  | "actorTtlMs"
-  | "maxActors"
-  | "idleMs"
-  | "detectors"
-  | "sensorRoles"
-  | "alerts"
-  | "sweepMs"
-  | "qualityWindowMs"
-  | "silenceMs"
-  | "readToken"
-  | "adminToken"
-  | "rateLimitIp"
-  | "rateLimitSensor"
-  | "maxFrameBytes"
-  | "maxBodyBytes"
-  | "wsIdleTimeoutS"
-  | "sensorTokens"
-  | "enrichment"
-> & Partial<Pick<Config, "uiToken" | "publicView">>;
+export type RuntimeConfig =
+  & Pick<
+    Config,
+    | "ingestToken"
+    | "flushMs"
+    | "retentionMs"
+    | "actorTtlMs"
+    | "maxActors"
+    | "idleMs"
+    | "detectors"
+    | "sensorRoles"
+    | "alerts"
+    | "sweepMs"
+    | "qualityWindowMs"
+    | "silenceMs"
+    | "readToken"
+    | "adminToken"
+    | "rateLimitIp"
+    | "rateLimitSensor"
+    | "maxFrameBytes"
+    | "maxBodyBytes"
+    | "wsIdleTimeoutS"
+    | "sensorTokens"
+    | "enrichment"
+  >
+  & Partial<Pick<Config, "uiToken" | "publicView">>;
 
 export interface Runtime {
   kv: Deno.Kv;
@@ -180,7 +182,8 @@ export async function startRuntime(
     ops,
     enricher,
     flush() {
-      const run = ticking.then(flush);
+      // An explicit flush first lets every stored batch reach the actors.
+      const run = ticking.then(() => pipeline.settled()).then(flush);
       ticking = run.catch(() => {});
       return run;
     },
@@ -194,6 +197,7 @@ export async function startRuntime(
       await ops.close();
       enricher.close();
       await ticking.catch(() => {});
+      await pipeline.settled();
       await flush();
       await saveModels();
       await actors.close();
