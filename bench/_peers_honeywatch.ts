@@ -70,20 +70,29 @@ export async function runHoneywatch(path: string, year: number): Promise<Honeywa
   };
 }
 
+/** What honeywatch's sshd parser counts for one IP, to explain a disagreement with a peer. */
+export interface AttemptCount {
+  /** The most attempts inside any window (a `message repeated N times` line counts N). */
+  max: number;
+  /** One of its lines was rsyslog's `message repeated N times: [ Failed ...]`, which peers count once. */
+  repeated: boolean;
+}
+
 /**
- * For each IP of `ips`: the most authentication attempts honeywatch's sshd parser counts for it
- * inside any `windowMs` window (a `message repeated N times` line counts N). Untimed; it explains
- * why honeywatch does not flag an IP a peer flags (the peers count one attempt up to three times).
+ * For each IP of `ips`, the attempts honeywatch's sshd parser counts for it inside `windowMs`.
+ * Untimed; it explains why honeywatch and a peer disagree on an IP: the peers count one attempt
+ * up to three times (Invalid user, PAM and Failed lines) and a repeated line once.
  */
-export async function maxAttemptsInWindow(
+export async function attemptsInWindow(
   path: string,
   year: number,
   ips: Set<string>,
   windowMs: number,
-): Promise<Map<string, number>> {
+): Promise<Map<string, AttemptCount>> {
   const text = await Deno.readTextFile(path);
   const parser = createSshdParser({ sensor: "bench", year });
   const times = new Map<string, number[]>();
+  const repeated = new Set<string>();
   for (let at = 0; at < text.length;) {
     let nl = text.indexOf("\n", at);
     if (nl < 0) nl = text.length;
@@ -93,17 +102,18 @@ export async function maxAttemptsInWindow(
     let ts = times.get(r.event.src_ip);
     if (ts === undefined) times.set(r.event.src_ip, ts = []);
     const n = typeof r.event.raw?.repeated === "number" ? r.event.raw.repeated : 1;
+    if (n > 1) repeated.add(r.event.src_ip);
     for (let k = 0; k < n; k++) ts.push(r.event.ts);
   }
-  const out = new Map<string, number>();
+  const out = new Map<string, AttemptCount>();
   for (const ip of ips) {
     const t = (times.get(ip) ?? []).sort((a, b) => a - b);
-    let best = 0;
+    let max = 0;
     for (let i = 0, j = 0; i < t.length; i++) {
       while (t[i] - t[j] >= windowMs) j++;
-      best = Math.max(best, i - j + 1);
+      max = Math.max(max, i - j + 1);
     }
-    out.set(ip, best);
+    out.set(ip, { max, repeated: repeated.has(ip) });
   }
   return out;
 }
