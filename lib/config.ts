@@ -153,7 +153,9 @@ export const USAGE = `Usage: deno task start [options]
   --asn-db FILE         MaxMind-format ASN .mmdb (env HONEYWATCH_ASN_DB)
   --reputation-lists F  comma-separated FireHOL/Spamhaus CIDR list files (env HONEYWATCH_REPUTATION_LISTS)
   --abuseipdb-key K     enable AbuseIPDB lookups (env HONEYWATCH_ABUSEIPDB_KEY; off)
+  --abuseipdb-url URL   AbuseIPDB API base (env HONEYWATCH_ABUSEIPDB_URL; https://api.abuseipdb.com/api/v2)
   --greynoise-key K     enable GreyNoise community lookups (env HONEYWATCH_GREYNOISE_KEY; off)
+  --greynoise-url URL   GreyNoise Community API base (env HONEYWATCH_GREYNOISE_URL; https://api.greynoise.io/v3/community)
   --enrich-rate N       online lookups per minute, all providers (env HONEYWATCH_ENRICH_RATE; 30)
   --enrich-cache-ttl D  how long online answers are cached in KV (env HONEYWATCH_ENRICH_CACHE_TTL; 24h)
   --log-level L         debug, info, warn or error (default info)`;
@@ -309,7 +311,9 @@ export function loadConfig(
     enrichment: Object.freeze({
       geoipDb: opt("geoip-db"),
       asnDb: opt("asn-db"),
-      reputationLists: Object.freeze((opt("reputation-lists") ?? "").split(",").map((f) => f.trim()).filter(Boolean)),
+      reputationLists: Object.freeze(
+        (opt("reputation-lists") ?? "").split(",").map((f) => f.trim()).filter(Boolean),
+      ),
       abuseipdbKey: secret("abuseipdb-key"),
       abuseipdbUrl: opt("abuseipdb-url") ?? "https://api.abuseipdb.com/api/v2",
       greynoiseKey: secret("greynoise-key"),

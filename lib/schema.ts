@@ -127,7 +127,10 @@ export const Enrichment = z.object({
   /** Names of the reputation lists (file names) that contain the IP. */
   lists: z.array(z.string()).optional(),
   /** Provider name -> its reduced answer. */
-  providers: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+  providers: z.record(
+    z.string(),
+    z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  )
     .optional(),
 });
 export type Enrichment = z.infer<typeof Enrichment>;

@@ -38,11 +38,14 @@ export function createApp(rt: Runtime): Hono {
     apiTokens: [rt.config.readToken, rt.config.adminToken],
     publicView: rt.config.publicView,
   }));
-  app.use("/api/*", apiAccess({
-    readToken: rt.config.readToken,
-    adminToken: rt.config.adminToken,
-    uiToken: rt.config.uiToken,
-  }));
+  app.use(
+    "/api/*",
+    apiAccess({
+      readToken: rt.config.readToken,
+      adminToken: rt.config.adminToken,
+      uiToken: rt.config.uiToken,
+    }),
+  );
   app.onError(onError);
   app.notFound((c) =>
     c.json({ error: "not_found", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
