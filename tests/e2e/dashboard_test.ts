@@ -167,6 +167,48 @@ browserTest(
   },
 );
 
+browserTest("dashboard - after a lost connection the feed resumes from Last-Event-ID", async (srv, b) => {
+  const ctx = await b.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await ctx.newPage();
+    const seen = watch(page);
+    // The first stream ends at once after giving id 0 (as a dropped connection would); the
+    // reconnect is held until an anomaly was published in between, then goes to the server.
+    let streams = 0;
+    const { promise: released, resolve: release } = Promise.withResolvers<void>();
+    await page.route("**/api/stream*", async (route) => {
+      streams++;
+      if (streams === 1) {
+        return await route.fulfill({
+          status: 200,
+          headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+          body: "retry: 100\nid: 0\ndata: {}\n\n",
+        });
+      }
+      if (streams === 2) await released;
+      await route.continue();
+    });
+    await page.goto(srv.url);
+    await page.waitForSelector('[data-status="reconnecting"]', { timeout: 10_000 });
+    await ingest(srv, bruteForce("203.0.113.50"), "sensor-a");
+    const published = srv.rt.hub.published;
+    release();
+    await page.waitForSelector('[data-status="live"]', { timeout: 10_000 });
+    // Published before the reconnect reached the server: only a resume from id 0 (the hub's
+    // ring of recent messages) delivers it.
+    await page.waitForSelector('li.anomaly:has-text("203.0.113.50")', { timeout: 10_000 });
+    assert.equal(
+      srv.rt.hub.published,
+      published,
+      "nothing was published after the reconnect reached the server",
+    );
+    assert.equal(streams, 2);
+    assert.deepEqual(seen.errors.filter((e) => !/api\/stream/.test(e)), []);
+  } finally {
+    await ctx.close();
+  }
+});
+
 browserTest("attacker page - shows the session transcript, anomalies and related IPs", async (srv, b) => {
   const ip = "198.51.100.44";
   const t = Date.now() - 60_000;
