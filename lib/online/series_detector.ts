@@ -15,7 +15,7 @@ export interface SeriesDetectorOptions {
   minSamples: number;
   /** Rows back whose z-scores a new one must exceed to count as new. */
   memory: number;
-  /** z at which the score reaches 1 - 1/e. */
+  /** New z at which the score reaches 0.5. */
   scale: number;
 }
 
@@ -26,8 +26,12 @@ export const SERIES_DEFAULTS: Readonly<SeriesDetectorOptions> = Object.freeze({
   scale: 8,
 });
 
-/** Largest z used (a constant window gives infinite robust z-scores). */
-const Z_CAP = 1000;
+/** The z given to a change from a constant window (whose robust z is infinite); larger finite z stay. */
+const Z_INFINITE = 1000;
+
+function finite(z: number): number {
+  return Number.isNaN(z) ? 0 : Number.isFinite(z) ? z : Z_INFINITE;
+}
 
 export class SeriesDetector {
   readonly o: SeriesDetectorOptions;
@@ -46,7 +50,7 @@ export class SeriesDetector {
   z(x: number): number {
     const zv = Math.abs(this.#value.score(x));
     const zd = this.#prev === null ? 0 : Math.abs(this.#diff.score(x - this.#prev));
-    return Math.min(Z_CAP, Math.max(Number.isNaN(zv) ? 0 : zv, Number.isNaN(zd) ? 0 : zd));
+    return Math.max(finite(zv), finite(zd));
   }
 
   /** Score `x` in [0, 1], then learn it. */
@@ -60,6 +64,7 @@ export class SeriesDetector {
     this.#value.learn(x);
     if (this.#prev !== null) this.#diff.learn(x - this.#prev);
     this.#prev = x;
-    return 1 - Math.exp(-fresh / this.o.scale);
+    // fresh / (fresh + scale): monotone and never saturating to exactly 1 (ties would blur NAB's sweep).
+    return fresh / (fresh + this.o.scale);
   }
 }
