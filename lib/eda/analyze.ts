@@ -227,7 +227,7 @@ export function analyze(
 
   for (const ev of sorted) {
     inc(counts.src_ip, ev.src_ip);
-    if (ev.kind !== "connect") inc(counts.dst_port, ev.dst_port);
+    inc(counts.dst_port, ev.dst_port);
     inc(counts.kind, ev.kind);
     inc(counts.username, ev.username);
     inc(counts.password, ev.password);

@@ -59,6 +59,8 @@ Deno.test("analyze - generated Cowrie data: counts, series, features, PCA and an
   const ipCount = events.filter((e) => e.src_ip === d.counts.src_ip[0].value).length;
   assert.equal(d.counts.src_ip[0].count, ipCount);
   assert.equal(d.summary.ips, new Set(events.map((e) => e.src_ip)).size);
+  const port = d.counts.dst_port[0];
+  assert.equal(port.count, events.filter((e) => String(e.dst_port) === port.value).length);
   // The generator's scheduled attacks are found by the real detectors.
   const types = d.anomaliesByType.map((a) => a.value);
   assert.ok(types.includes("brute_force"), types.join());
