@@ -298,8 +298,17 @@ export const OPERATIONS: Operation[] = [
     responses: {
       200: json("Recorded", {
         type: "object",
-        properties: { anomalyId: str, label: str, detector: str },
-        required: ["anomalyId", "label", "detector"],
+        properties: {
+          anomalyId: str,
+          label: str,
+          detector: str,
+          change: {
+            type: "object",
+            description: "What the detector adjusted: threshold before/after, allowlisted IP, in words",
+            properties: { detector: str, changed: str, threshold: { type: "object" }, allowlisted: str },
+          },
+        },
+        required: ["anomalyId", "label", "detector", "change"],
       }),
       400: err("Invalid body"),
       404: err("No such anomaly"),
