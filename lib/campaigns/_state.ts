@@ -13,17 +13,17 @@ export interface Profile {
   /** MinHash signature of every pair tried. */
   sig: Uint32Array;
   /** LSH band keys the IP is filed under. */
-  bandKeys: string[];
+  bandKeys: Uint32Array | null;
   client?: string;
   hassh?: string;
-  /** Commands of open sessions, by session id. */
-  sessions: Map<string, string[]>;
+  /** Commands of open sessions, by session id (created on the first command). */
+  sessions?: Map<string, string[]>;
   /** Finished non-trivial session scripts (hash and text), newest last, at most 8. */
   scripts: { h: number; seq: string }[];
   campaign: string | null;
   sensor: string;
-  /** Events per minute before the IP joined a campaign (at most 30 minutes kept). */
-  minutes: Map<string, number>;
+  /** Events per minute before the IP joined a campaign (at most 30 minutes kept; created lazily). */
+  minutes?: Map<string, number>;
   /** A few event ids to show as evidence when the IP joins a campaign. */
   evidence: string[];
 }

@@ -90,16 +90,17 @@ export class MinHash {
   }
 
   /**
-   * Locality-sensitive band keys: `bands` strings, each naming `k / bands` rows. Two sets
-   * share a band key with probability 1 - (1 - J^r)^b, so similar sets meet in a bucket.
+   * Locality-sensitive band keys: `bands` 32-bit hashes, each of `k / bands` rows (and the band
+   * index). Two sets share a band key with probability about 1 - (1 - J^r)^b, so similar sets
+   * meet in a bucket; numbers, not strings, keep the index small.
    */
-  bandKeys(sig: Uint32Array, bands: number): string[] {
+  bandKeys(sig: Uint32Array, bands: number): Uint32Array {
     const r = Math.floor(this.k / bands);
-    const out: string[] = [];
+    const out = new Uint32Array(bands);
     for (let b = 0; b < bands; b++) {
-      let key = `${b}`;
-      for (let i = b * r; i < (b + 1) * r; i++) key += `.${sig[i].toString(36)}`;
-      out.push(key);
+      let h = mix(b + 1, 0x2545f491);
+      for (let i = b * r; i < (b + 1) * r; i++) h = mix(h ^ sig[i], 0x6a09e667 + i);
+      out[b] = h;
     }
     return out;
   }

@@ -58,7 +58,7 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignOptions> = Object.freeze({
 const PER_IP_MAXRETRY = 5;
 const BANDS = 32;
 const BUCKET_CAP = 64;
-const PAIRS_KEPT = 32;
+const PAIRS_KEPT = 16;
 const SESSIONS_KEPT = 4;
 const COMMANDS_PER_SESSION = 20;
 const UPDATE_EVERY_MS = 5_000;
@@ -92,7 +92,8 @@ export class CampaignTracker {
   readonly #mh = new MinHash(64);
   /** Map order is least recently active first. */
   readonly #profiles = new Map<string, Profile>();
-  readonly #bands = new Map<string, Set<string>>();
+  /** LSH buckets: one IP as a plain string (most buckets), several as an array. */
+  readonly #bands = new Map<number, string | string[]>();
   readonly #scripts = new Map<number, Set<string>>();
   readonly #campaigns = new Map<string, CampaignState>();
   #now = 0;
@@ -143,21 +144,22 @@ export class CampaignTracker {
       } else if (ev.kind === "client_kex" && ev.hassh) {
         p.hassh = ev.hassh.slice(0, 64);
       } else if (ev.kind === "command" && ev.session !== undefined && ev.command !== undefined) {
-        let cmds = p.sessions.get(ev.session);
+        const sessions = p.sessions ??= new Map();
+        let cmds = sessions.get(ev.session);
         if (!cmds) {
-          if (p.sessions.size >= SESSIONS_KEPT) {
-            const [oldest, list] = p.sessions.entries().next().value!;
-            p.sessions.delete(oldest);
+          if (sessions.size >= SESSIONS_KEPT) {
+            const [oldest, list] = sessions.entries().next().value!;
+            sessions.delete(oldest);
             this.#script(p, list, ev.ts, touched);
           }
-          p.sessions.set(ev.session, cmds = []);
+          sessions.set(ev.session, cmds = []);
         }
         if (cmds.length < COMMANDS_PER_SESSION) cmds.push(ev.command.trim().slice(0, 200));
         if (p.evidence.length < 6) p.evidence.push(ev.id);
       } else if (ev.kind === "closed" && ev.session !== undefined) {
-        const cmds = p.sessions.get(ev.session);
+        const cmds = p.sessions?.get(ev.session);
         if (cmds) {
-          p.sessions.delete(ev.session);
+          p.sessions!.delete(ev.session);
           this.#script(p, cmds, ev.ts, touched);
         }
       }
@@ -165,7 +167,7 @@ export class CampaignTracker {
       if (c) {
         this.#record(c, p, ev);
         touched.add(c);
-      } else bump(p.minutes, String(Math.floor(ev.ts / 60_000)), 1, 30);
+      } else bump(p.minutes ??= new Map(), String(Math.floor(ev.ts / 60_000)), 1, 30);
     }
     for (const p of dirty) this.#linkByCredentials(p, touched);
     this.#expire();
@@ -205,11 +207,9 @@ export class CampaignTracker {
         pairs: [],
         npairs: 0,
         sig: this.#mh.empty(),
-        bandKeys: [],
-        sessions: new Map(),
+        bandKeys: null,
         scripts: [],
         campaign: null,
-        minutes: new Map(),
         sensor: "",
         evidence: [],
       };
@@ -223,8 +223,26 @@ export class CampaignTracker {
 
   #dropProfile(p: Profile): void {
     this.#profiles.delete(p.ip);
-    for (const k of p.bandKeys) this.#bands.get(k)?.delete(p.ip);
+    this.#unband(p);
     for (const x of p.scripts) this.#scripts.get(x.h)?.delete(p.ip);
+  }
+
+  /** Take `p` out of its LSH buckets (empty buckets are dropped, so the index stays bounded). */
+  #unband(p: Profile): void {
+    if (!p.bandKeys) return;
+    for (const k of p.bandKeys) {
+      const b = this.#bands.get(k);
+      if (b === undefined) continue;
+      if (typeof b === "string") {
+        if (b === p.ip) this.#bands.delete(k);
+        continue;
+      }
+      const i = b.indexOf(p.ip);
+      if (i >= 0) b.splice(i, 1);
+      if (b.length === 1) this.#bands.set(k, b[0]);
+      else if (b.length === 0) this.#bands.delete(k);
+    }
+    p.bandKeys = null;
   }
 
   #campaignOfProfile(p: Profile): CampaignState | undefined {
@@ -257,14 +275,21 @@ export class CampaignTracker {
 
   #linkByCredentials(p: Profile, touched: Set<CampaignState>): void {
     if (p.npairs < this.options.minPairs) return;
-    for (const k of p.bandKeys) this.#bands.get(k)?.delete(p.ip);
+    this.#unband(p);
     p.bandKeys = this.#mh.bandKeys(p.sig, BANDS);
     const candidates = new Set<string>();
     for (const k of p.bandKeys) {
-      let b = this.#bands.get(k);
-      if (!b) this.#bands.set(k, b = new Set());
-      for (const ip of b) candidates.add(ip);
-      capAdd(b, p.ip);
+      const b = this.#bands.get(k);
+      if (b === undefined) {
+        this.#bands.set(k, p.ip);
+      } else if (typeof b === "string") {
+        candidates.add(b);
+        this.#bands.set(k, [b, p.ip]);
+      } else {
+        for (const ip of b) candidates.add(ip);
+        b.push(p.ip);
+        if (b.length > BUCKET_CAP) b.shift();
+      }
     }
     for (const ip of candidates) {
       const q = this.#profiles.get(ip);
@@ -276,10 +301,6 @@ export class CampaignTracker {
       if (j >= this.options.jaccard || (sameClient && j >= this.options.jaccardSameClient)) {
         this.#link(p, q, "credentials", p.last, touched);
       }
-    }
-    // Keep the band index bounded: drop empty buckets now and then.
-    if (this.#bands.size > this.options.maxProfiles * BANDS) {
-      for (const [k, b] of this.#bands) if (b.size === 0) this.#bands.delete(k);
     }
   }
 
@@ -324,8 +345,8 @@ export class CampaignTracker {
     if (p.last > c.last) c.last = p.last;
     for (const pair of p.pairs) bump(c.creds, pair, 1, 200);
     for (const x of p.scripts) bump(c.commands, x.seq, 1, 20);
-    for (const [m, n] of p.minutes) bump(c.minutes, m, n, 1440);
-    p.minutes.clear();
+    for (const [m, n] of p.minutes ?? []) bump(c.minutes, m, n, 1440);
+    p.minutes = undefined;
     if (p.client) bump(c.clients, p.client, 1, 20);
     if (p.hassh) bump(c.hassh, p.hassh, 1, 20);
     if (p.sensor) c.sensor = p.sensor;
