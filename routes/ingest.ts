@@ -23,7 +23,7 @@ import {
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /** Largest HTTP ingest body. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
-/** A WebSocket that has not said a valid hello within this long is closed. */
+/** A WebSocket that has not said a valid hello within this long (or the idle timeout, if shorter) is closed. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
 export function ingestRoutes(rt: Runtime): Hono {
@@ -142,7 +142,7 @@ function serveUplink(rt: Runtime, socket: WebSocket): void {
   // An unauthenticated socket costs memory and a file descriptor: it gets a short deadline.
   const helloTimer = setTimeout(() => {
     if (sensor === null && socket.readyState === WebSocket.OPEN) socket.close(4408, "hello timeout");
-  }, HELLO_TIMEOUT_MS);
+  }, Math.min(HELLO_TIMEOUT_MS, (rt.config.wsIdleTimeoutS ?? 120) * 1000));
   /** End the connection; frames already queued are not handled (no batch after a refused one). */
   const stop = (code: number, reason: string) => {
     stopped = true;

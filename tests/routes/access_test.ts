@@ -189,3 +189,17 @@ Deno.test("access - a UI login reads and gives feedback, but cannot manage token
     await srv.close();
   }
 });
+
+Deno.test("access - a WebSocket that never says hello is closed (4408)", async () => {
+  const srv = await startServer({ args: ["--ws-idle-timeout", "1s"] });
+  let up: UplinkClient | null = null;
+  try {
+    up = await UplinkClient.connect(srv.wsUrl);
+    const closed = await up.closed;
+    assert.equal(closed.code, 4408);
+    assert.equal(closed.reason, "hello timeout");
+  } finally {
+    await up?.close();
+    await srv.close();
+  }
+});
