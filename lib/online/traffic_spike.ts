@@ -50,6 +50,8 @@ interface Series {
   openId: string | null;
   /** Event time the open anomaly was raised at. */
   openTs: number;
+  /** Cached median of the baseline window (null: recompute). */
+  median?: number | null;
   completed: number;
   mad: MadZScore;
   ew: EwmaZScore;
@@ -121,6 +123,7 @@ export class TrafficSpike {
       const level = count / Math.max(1, s.mad.median());
       if (!flagged) {
         s.mad.learn(count);
+        s.median = null;
         s.ew.learn(count);
       }
       s.completed++;
@@ -170,13 +173,15 @@ export class TrafficSpike {
   }
 
   #check(s: Series, e: NormalisedEvent): Anomaly | null {
-    if (s.completed < this.o.grace) return null;
+    if (s.completed < this.o.grace || s.count < this.o.minCount) return null;
+    // The median only changes when a minute closes: cached, so the cheap tests run per event and the
+    // robust z (a sort of the window) only once a minute is already past the count floors.
+    s.median ??= s.mad.median();
+    const median = s.median;
+    if (s.count < this.o.minRatio * Math.max(1, median)) return null;
     const z = s.mad.score(s.count);
-    const median = s.mad.median();
     const zThreshold = this.o.z + this.margin;
-    if (
-      !(z >= zThreshold && s.count >= this.o.minCount && s.count >= this.o.minRatio * Math.max(1, median))
-    ) {
+    if (!(z >= zThreshold)) {
       return null;
     }
     // Re-emit a flagged bucket only when its count doubles, to keep the feed quiet.
