@@ -47,7 +47,7 @@ export function campaignsRoutes(rt: Runtime): Hono {
       const c = id ? rt.campaigns.get(id) : null;
       return c ? [c] : [];
     }
-    return rt.campaigns.list(q.minMembers).slice(0, q.limit);
+    return rt.campaigns.list(q.minMembers, q.limit);
   };
 
   app.get("/api/campaigns", (c) => {

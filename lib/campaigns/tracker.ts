@@ -180,11 +180,12 @@ export class CampaignTracker {
     return out;
   }
 
-  /** Campaigns with at least `minMembers` members, most recently active first. */
-  list(minMembers = 2): CampaignView[] {
+  /** Up to `limit` campaigns with at least `minMembers` members, most recently active first. */
+  list(minMembers = 2, limit = Infinity): CampaignView[] {
     return [...this.#campaigns.values()]
-      .filter((c) => c.members.size >= minMembers)
+      .filter((c) => c.members.size + c.overflow >= minMembers)
       .sort((a, b) => b.last - a.last)
+      .slice(0, limit)
       .map((c) => this.#view(c));
   }
 
