@@ -20,7 +20,7 @@
  * | ["rel", "cred" \| "client", value, ip] | last time `ip` used a credential pair or client |
  * | ["feedback", anomalyId] | { label, detector, at } analyst feedback on an anomaly |
  * | ["drift", ts, id] | DriftEvent: a detected shift of a score, feature or rate stream (lib/online/drift.ts) |
- * | ["model", name] / ["model", name, part] | checkpoint of an online model: meta, then JSON in parts (lib/online/checkpoint.ts) |
+ * | ["model", name] / ["model", name, gen, part] | checkpoint of an online model: meta, then JSON in parts (lib/online/checkpoint.ts) |
  * | ["sensor_token", sensor] | SensorTokenRecord: SHA-256 of a per-sensor ingest token (lib/access/) |
  * | ["enrich", provider, ip] | cached answer of an online enrichment provider (lib/enrich/) |
  */
@@ -62,5 +62,5 @@ export const keys = {
   driftPrefix: (): Deno.KvKey => ["drift"],
   feedbackPrefix: (): Deno.KvKey => ["feedback"],
   model: (name: string): Deno.KvKey => ["model", name],
-  modelPart: (name: string, part: number): Deno.KvKey => ["model", name, part],
+  modelPart: (name: string, gen: number, part: number): Deno.KvKey => ["model", name, gen, part],
 };

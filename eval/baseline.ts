@@ -11,6 +11,7 @@ import { IsolationForest } from "../lib/eval/isolation_forest.ts";
 import { type Detection, evaluate, GRACE_AFTER_END_MS, type Label, rocAuc } from "../lib/eval/metrics.ts";
 import { readLines, replayRecords } from "../lib/eval/replay.ts";
 import { setLogLevel } from "../lib/log.ts";
+import { Ccipca, HalfSpaceTrees, MinMaxScaler } from "../lib/models/mod.ts";
 import { treeInput } from "../lib/online/unusual.ts";
 import { Source } from "../lib/schema.ts";
 
@@ -25,6 +26,38 @@ interface Seen {
   hst: number;
   /** Whether the online detector's novelty gate (rare commands or a new hash) is open. */
   novel: boolean;
+}
+
+/**
+ * Does CCIPCA help HST? Prequentially (score, then learn, no filter): HST on the scaled features
+ * against HST on their first k CCIPCA components (min-max scaled online), same seed.
+ */
+function pcaComparison(xs: readonly number[][], truth: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const raw = new HalfSpaceTrees({ seed: 7 });
+  const rawScores = xs.map((x) => {
+    const f = Object.fromEntries(x.map((v, i) => [`f${i}`, v]));
+    const s = raw.scoreOne(f);
+    raw.learnOne(f);
+    return s;
+  });
+  out.prequentialHstRaw = rocAuc(rawScores, truth);
+  for (const k of [2, 4, 8]) {
+    const pca = new Ccipca({ nComponents: k });
+    const scaler = new MinMaxScaler();
+    const hst = new HalfSpaceTrees({ seed: 7 });
+    const scores = xs.map((x) => {
+      const p = pca.n > k ? Object.fromEntries(pca.transform(x).map((v, i) => [`c${i}`, v])) : {};
+      scaler.learnOne(p);
+      const f = scaler.transformOne(p);
+      const s = Object.keys(f).length > 0 ? hst.scoreOne(f) : 0;
+      if (Object.keys(f).length > 0) hst.learnOne(f);
+      pca.learnOne(x);
+      return s;
+    });
+    out[`prequentialHstCcipca${k}`] = rocAuc(scores, truth);
+  }
+  return out;
 }
 
 if (import.meta.main) {
@@ -98,6 +131,7 @@ if (import.meta.main) {
       : 0
   );
   const onlineUnusual = online.anomalies.filter((a) => a.type === "unusual");
+  const pca = pcaComparison(seen.map((s) => s.x), truth);
   const report = {
     files: positionals,
     vectors: seen.length,
@@ -111,6 +145,7 @@ if (import.meta.main) {
       positives: truth.filter((y) => y === 1).length,
       isolationForest: rocAuc(scores, truth),
       halfSpaceTrees: rocAuc(seen.map((s) => s.hst), truth),
+      ...pca,
     },
   };
   // deno-lint-ignore no-console

@@ -59,6 +59,9 @@ export const UNUSUAL_DEFAULTS: Readonly<UnusualOptions> = Object.freeze({
   openMs: 600_000,
 });
 
+/** Most commands and hashes a checkpoint keeps (the most recently seen). */
+const CHECKPOINT_ITEMS = 5000;
+
 /** Clock features are explained but kept out of the trees: a new hour is not unusual behaviour. */
 const NOT_IN_TREES = new Set(["hour_of_day", "weekday"]);
 
@@ -330,8 +333,10 @@ export class Unusual {
       pool: this.pool.map((m) => m.toJSON()),
       recent: this.recent,
       baseline: Object.fromEntries([...this.baseline].map(([k, w]) => [k, w.toJSON()])),
-      commands: [...this.commands.entries()],
-      hashes: [...this.hashes.keys()],
+      // The newest few thousand suffice to tell common from rare after a restart, and keep the
+      // checkpoint small whatever attackers type.
+      commands: [...this.commands.entries()].slice(-CHECKPOINT_ITEMS).filter(([c]) => c.length <= 512),
+      hashes: [...this.hashes.keys()].slice(-CHECKPOINT_ITEMS),
       learnt: this.learnt,
       commandsSeen: this.commandsSeen,
       margin: this.margin,
