@@ -16,7 +16,7 @@ import { newId } from "./id.ts";
 import { log } from "./log.ts";
 import { OnlineModels } from "./online/mod.ts";
 import { type Ops, startOps } from "./ops.ts";
-import { createEnricher, type Enricher } from "./enrich/mod.ts";
+import { createEnricher, type Enricher, enrichmentMetrics } from "./enrich/mod.ts";
 import { Pipeline } from "./pipeline.ts";
 import { dropInstance, INSTANCE_STAMP_MS, recoverPending, stampInstance } from "./recovery.ts";
 import { Sensors } from "./sensors.ts";
@@ -130,6 +130,7 @@ export async function startRuntime(
     silenceMs: config.silenceMs,
     alerts: config.alerts,
   });
+  enrichmentMetrics(ops.metrics, enricher);
   await stampInstance(kv, instance, clock);
   const recovered = await recoverPending(kv, pipeline, instance, clock);
   if (recovered > 0) log.info("re-applied events after an unclean stop", { events: recovered });

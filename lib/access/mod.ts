@@ -2,6 +2,7 @@
  * Access control and hardening for one runtime: ingest token checks, rate limiters per sensor
  * and per client IP. Built once per runtime on first use, so routes share one set.
  */
+import type { Registry } from "../metrics.ts";
 import type { Runtime } from "../runtime.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { IngestAuth } from "./sensor_tokens.ts";
@@ -51,5 +52,26 @@ export function accessOf(rt: Runtime): Access {
       : null,
   };
   byRuntime.set(rt, a);
+  accessMetrics(rt.ops.metrics, a);
   return a;
+}
+
+/** Mirror the access counters into the metrics registry at scrape time (no per-IP labels). */
+function accessMetrics(registry: Registry, a: Access): void {
+  const limited = registry.counter(
+    "honeywatch_rate_limited_total",
+    "Requests (scope=ip) and ingest batches (scope=sensor) refused by a rate limit",
+    ["scope"],
+  );
+  const refused = registry.counter(
+    "honeywatch_ingest_auth_failures_total",
+    "Ingest tokens refused (reason=invalid) and open uplinks cut by a revoked token (reason=revoked)",
+    ["reason"],
+  );
+  registry.collect(() => {
+    limited.set({ scope: "ip" }, a.ipLimiter?.limited ?? 0);
+    limited.set({ scope: "sensor" }, a.sensorLimiter?.limited ?? 0);
+    refused.set({ reason: "invalid" }, a.ingest.stats.refused);
+    refused.set({ reason: "revoked" }, a.ingest.stats.revoked);
+  });
 }

@@ -20,6 +20,8 @@ export type Take = { ok: true } | { ok: false; retryAfterMs: number };
 export class RateLimiter {
   readonly #o: RateLimitOptions;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Takes refused so far (for metrics). */
+  limited = 0;
 
   constructor(o: RateLimitOptions) {
     if (!(o.rate > 0) || !(o.burst >= 1)) {
@@ -48,6 +50,7 @@ export class RateLimiter {
       b.tokens -= n; // may go below zero for an oversized request: it is paid back before the next
       return { ok: true };
     }
+    this.limited++;
     return { ok: false, retryAfterMs: Math.ceil(((need - b.tokens) / this.#o.rate) * 1000) };
   }
 

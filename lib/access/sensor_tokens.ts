@@ -83,6 +83,8 @@ export class IngestAuth {
   readonly #o: IngestAuthOptions;
   #globalSha: Promise<string | undefined>;
   readonly #cache = new Map<string, { rec: SensorTokenRecord | null; at: number }>();
+  /** Tokens refused so far, and grants found revoked on an open connection (for metrics). */
+  readonly stats = { refused: 0, revoked: 0 };
 
   constructor(o: IngestAuthOptions) {
     this.#o = o;
@@ -111,6 +113,7 @@ export class IngestAuth {
     if (rec && !rec.revoked && digestsEqual(sha, rec.sha256)) return { via: "sensor", sha256: sha };
     const global = await this.#globalSha;
     if (global !== undefined && digestsEqual(sha, global)) return { via: "global" };
+    this.stats.refused++;
     return null;
   }
 
@@ -120,7 +123,9 @@ export class IngestAuth {
     const fromConfig = this.#o.configTokens[sensor];
     if (fromConfig !== undefined && digestsEqual(grant.sha256, fromConfig.toLowerCase())) return true;
     const rec = await this.#record(sensor, false);
-    return rec !== null && !rec.revoked && digestsEqual(grant.sha256, rec.sha256);
+    const ok = rec !== null && !rec.revoked && digestsEqual(grant.sha256, rec.sha256);
+    if (!ok) this.stats.revoked++;
+    return ok;
   }
 
   /** Forget cached records (after a revocation through this instance's admin API). */

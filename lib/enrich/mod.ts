@@ -1,6 +1,7 @@
 /** Enrichment of source IPs: build an `Enricher` from the resolved configuration. */
 import type { EnrichmentConfig } from "../config.ts";
 import { log } from "../log.ts";
+import type { Registry } from "../metrics.ts";
 import { CidrList } from "./cidr_list.ts";
 import { Enricher } from "./enricher.ts";
 import { GeoDb } from "./geoip.ts";
@@ -10,6 +11,21 @@ export { CidrList } from "./cidr_list.ts";
 export { Enricher, type EnricherOptions } from "./enricher.ts";
 export { GeoDb, type GeoFacts } from "./geoip.ts";
 export { abuseIpDb, type EnrichmentProvider, greyNoise, type ProviderFacts } from "./providers.ts";
+
+/** Mirror the enricher's lookup counts into the metrics registry at scrape time. */
+export function enrichmentMetrics(registry: Registry, e: Enricher): void {
+  const c = registry.counter(
+    "honeywatch_enrichment_lookups_total",
+    "Online enrichment lookups by result: fetched, cached (answered from KV), failed, limited (over budget)",
+    ["result"],
+  );
+  registry.collect(() => {
+    c.set({ result: "fetched" }, e.stats.lookups);
+    c.set({ result: "cached" }, e.stats.cached);
+    c.set({ result: "failed" }, e.stats.failed);
+    c.set({ result: "limited" }, e.stats.limited);
+  });
+}
 
 /**
  * Open the configured databases and lists and set up the providers. A file that cannot be

@@ -203,3 +203,26 @@ Deno.test("access - a WebSocket that never says hello is closed (4408)", async (
     await srv.close();
   }
 });
+
+Deno.test("access - refusals and rate limits are counted in /metrics, without per-IP labels", async () => {
+  const clock = new FakeClock(Date.parse("2026-11-25T10:00:00Z"));
+  const srv = await startServer({ clock, args: ["--rate-limit-sensor", "1"] }); // burst 10
+  try {
+    const post = (token: string, n: number) =>
+      srv.app.request("/api/ingest?sensor=m1", {
+        method: "POST",
+        headers: bearer(token),
+        body: ndjson(failedLogins("192.0.2.40", clock.now(), n)),
+      });
+    assert.equal((await post("wrong-token-0123456", 1)).status, 401);
+    assert.equal((await post(TOKEN, 10)).status, 200);
+    assert.equal((await post(TOKEN, 10)).status, 429);
+    const text = await (await srv.app.request("/metrics")).text();
+    assert.match(text, /^honeywatch_ingest_auth_failures_total\{reason="invalid"\} 1$/m);
+    assert.match(text, /^honeywatch_rate_limited_total\{scope="sensor"\} 1$/m);
+    assert.match(text, /^honeywatch_enrichment_lookups_total\{result="fetched"\} 0$/m);
+    assert.ok(!/192\.0\.2\.40/.test(text));
+  } finally {
+    await srv.close();
+  }
+});
