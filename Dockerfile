@@ -14,7 +14,8 @@ RUN deno install --frozen \
   && deno cache main.ts collector/main.ts tools/token.ts \
   && useradd --system --uid 10001 --home-dir /data honeywatch \
   && install -d -o honeywatch -g honeywatch /data /state \
-  && chmod -R a+rX /deno-dir /app
+  && chown -R honeywatch:honeywatch /deno-dir \
+  && chmod -R a+rX /app
 
 USER honeywatch
 ENV PORT=8000 HONEYWATCH_KV=/data/honeywatch.kv
