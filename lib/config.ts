@@ -85,7 +85,7 @@ export class ConfigError extends Error {
 }
 
 /** Options and the variable each can also come from. */
-const OPTIONS = {
+export const OPTIONS = {
   port: { env: "PORT", type: "string" },
   host: { env: "HONEYWATCH_HOST", type: "string" },
   kv: { env: "HONEYWATCH_KV", type: "string" },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { USAGE } from "../../lib/config.ts";
+import { OPTIONS, USAGE } from "../../lib/config.ts";
 
 const doc = Deno.readTextFileSync(new URL("../../docs/configuration.md", import.meta.url));
 const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
@@ -17,4 +17,13 @@ Deno.test("docs/configuration.md - documents every option of --help with its env
 
 Deno.test("README - links the configuration reference", () => {
   assert.ok(readme.includes("docs/configuration.md"));
+});
+
+Deno.test("config - every option has an environment variable (Deno Deploy passes no flags), documented", () => {
+  for (const [flag, o] of Object.entries(OPTIONS)) {
+    if (flag === "help") continue;
+    assert.ok(o.env !== "", `--${flag} has no environment variable`);
+    assert.ok(doc.includes(`\`${o.env}`), `${o.env} (--${flag}) is not in docs/configuration.md`);
+    assert.ok(doc.includes(`\`--${flag}`), `--${flag} is not in docs/configuration.md`);
+  }
 });
