@@ -96,6 +96,12 @@ Deno.test("campaigns api - a distributed brute force is one campaign with one ca
     assert.doesNotMatch(page, /<script>alert/);
     assert.match(page, /href="\/ip\/198\.51\.100\.4"/);
     assert.match(page, /<svg[^>]*aria-label="Events of member IPs per minute"/);
+    // The attacker page links each member to its campaign.
+    const ipPage = await (await srv.app.request("/ip/198.51.100.4")).text();
+    assert.match(ipPage, new RegExp(`<a href="/campaigns/${c.id}">${c.id}</a>`));
+    const unknown = await srv.app.request("/campaigns/nope");
+    assert.equal(unknown.status, 404);
+    assert.match(await unknown.text(), /No such campaign/);
     const one = await srv.app.request(`/campaigns/${c.id}`);
     assert.equal(one.status, 200);
     assert.match(await one.text(), /10 IPs · \d+ failed logins · at most 4 per IP/);
