@@ -582,7 +582,11 @@ export function openApiDocument(version: string): Json {
   for (const op of OPERATIONS) {
     const p = (paths[openApiPath(op.path)] ??= {});
     const responses: Json = {};
-    for (const [status, r] of Object.entries(op.responses)) {
+    // Every operation may meet the per-client rate limit; guarded ones the role check.
+    const all: Operation["responses"] = { ...op.responses };
+    if (op.access === "read" || op.access === "admin") all[401] ??= err("No valid token for this role");
+    all[429] ??= err("Rate limited; see Retry-After");
+    for (const [status, r] of Object.entries(all)) {
       responses[status] = {
         description: r.description,
         ...(r.contentType ? { content: { [r.contentType]: { schema: r.schema ?? {} } } } : {}),

@@ -33,28 +33,35 @@ Deno.test("openapi - every route the app serves under /api is documented, and no
   }
 });
 
+type Srv = Awaited<ReturnType<typeof startServer>>;
+
+/** A checker: request `path`, then validate the JSON answer against the document's schema for its status. */
+async function checker(srv: Srv) {
+  const doc: Doc = await (await srv.app.request("/api/openapi.json")).json();
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema(doc as unknown as Record<string, unknown>, "openapi.json");
+  return async (path: string, init?: RequestInit, docPath = path.split("?")[0], method = "get") => {
+    const res = await srv.app.request(path, init);
+    const op = doc.paths[docPath]?.[method];
+    assert.ok(op, `${method} ${docPath} documented`);
+    const r = op.responses[String(res.status)];
+    assert.ok(r, `${method} ${path}: status ${res.status} is documented`);
+    const types = Object.keys(r.content ?? {});
+    if (!types.includes("application/json")) return;
+    const body = await res.json();
+    const pointer = `openapi.json#/paths/${escape(docPath)}/${method}/responses/${res.status}/content/${
+      escape("application/json")
+    }/schema`;
+    const validate = ajv.getSchema(pointer) ?? ajv.compile({ $ref: pointer });
+    assert.ok(validate(body), `${method} ${path} ${res.status}: ${ajv.errorsText(validate.errors)}`);
+    return body;
+  };
+}
+
 Deno.test("openapi - the document's schemas validate real responses", async () => {
   const srv = await startServer();
   try {
-    const doc: Doc = await (await srv.app.request("/api/openapi.json")).json();
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    ajv.addSchema(doc as unknown as Record<string, unknown>, "openapi.json");
-    const check = async (path: string, init?: RequestInit, docPath = path.split("?")[0], method = "get") => {
-      const res = await srv.app.request(path, init);
-      const op = doc.paths[docPath]?.[method];
-      assert.ok(op, `${method} ${docPath} documented`);
-      const r = op.responses[String(res.status)];
-      assert.ok(r, `${method} ${path}: status ${res.status} is documented`);
-      const types = Object.keys(r.content ?? {});
-      if (!types.includes("application/json")) return;
-      const body = await res.json();
-      const pointer = `openapi.json#/paths/${escape(docPath)}/${method}/responses/${res.status}/content/${
-        escape("application/json")
-      }/schema`;
-      const validate = ajv.getSchema(pointer) ?? ajv.compile({ $ref: pointer });
-      assert.ok(validate(body), `${method} ${path} ${res.status}: ${ajv.errorsText(validate.errors)}`);
-      return body;
-    };
+    const check = await checker(srv);
     const ingest = await srv.app.request("/api/ingest?source=cowrie&sensor=oa1", {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -88,5 +95,42 @@ Deno.test("openapi - the document's schemas validate real responses", async () =
     );
   } finally {
     await srv.close();
+  }
+});
+
+Deno.test("openapi - admin and guarded answers (401, 403, 201) match the document", async () => {
+  const ADMIN = "admin-token-0123456789";
+  const srv = await startServer({ args: ["--admin-token", ADMIN, "--read-token", "read-token-0123456789"] });
+  const off = await startServer();
+  try {
+    const check = await checker(srv);
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const issued = await check(
+      "/api/admin/tokens/vm1",
+      { method: "POST", headers: admin },
+      "/api/admin/tokens/{sensor}",
+      "post",
+    );
+    assert.equal(issued.sensor, "vm1");
+    const listed = await check("/api/admin/tokens", { headers: admin });
+    assert.equal(listed.items.length, 1);
+    await check(
+      "/api/admin/tokens/vm1",
+      { method: "DELETE", headers: admin },
+      "/api/admin/tokens/{sensor}",
+      "delete",
+    );
+    await check(
+      "/api/admin/tokens/nobody",
+      { method: "DELETE", headers: admin },
+      "/api/admin/tokens/{sensor}",
+      "delete",
+    );
+    await check("/api/admin/tokens");
+    await check("/api/anomalies");
+    await (await checker(off))("/api/admin/tokens");
+  } finally {
+    await srv.close();
+    await off.close();
   }
 });
