@@ -188,11 +188,13 @@ function registerRuntimeMetrics(m: Registry, o: OpsOptions): () => void {
       spoolBytes.set(l, v.spoolBytes);
       if (v.lastEventTs) eventAge.set(l, Math.max(0, Math.round((now - Date.parse(v.lastEventTs)) / 1000)));
     }
-    const mem = Deno.memoryUsage();
-    rss.set(undefined, mem.rss);
-    heap.set(undefined, mem.heapUsed);
-    heapTotal.set(undefined, mem.heapTotal);
-    external.set(undefined, mem.external);
+    try {
+      const mem = Deno.memoryUsage();
+      rss.set(undefined, mem.rss);
+      heap.set(undefined, mem.heapUsed);
+      heapTotal.set(undefined, mem.heapTotal);
+      external.set(undefined, mem.external);
+    } catch { /* not offered by this runtime (some hosted isolates) */ }
     uptime.set(undefined, Math.round((now - started) / 1000));
   });
   return untap;
