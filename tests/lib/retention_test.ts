@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../../lib/clock.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { startRuntime } from "../../lib/runtime.ts";
-import { cowrie } from "../_helpers.ts";
+import { cowrie, eventually } from "../_helpers.ts";
 
 const MIN = 60_000;
 const T0 = Date.parse("2026-11-25T00:00:00Z");
@@ -122,6 +122,30 @@ Deno.test("retention - an anomaly still being updated outlives its raise time", 
       if (Date.parse(e.value.lastTs) >= clock.now() - 3_600_000) open++;
     }
     assert.ok(open >= 1, "the anomaly updated within the hour is kept");
+  } finally {
+    await rt.close();
+    kv.close();
+  }
+});
+
+Deno.test("retention - the periodic sweep runs on its own every --sweep-interval", async () => {
+  const config = loadConfig(
+    ["--ingest-token", "retention-token", "--retention", "1h", "--sweep-interval", "100ms"],
+    {},
+  );
+  const kv = await Deno.openKv(":memory:");
+  const clock = new FakeClock(T0);
+  const rt = await startRuntime(kv, config, clock);
+  try {
+    await rt.pipeline.ingest({
+      sensor: "vm1",
+      source: "cowrie",
+      records: [cowrie("cowrie.session.connect", "198.19.1.1", T0)],
+    });
+    assert.equal((await census(kv)).ev, 1);
+    clock.set(T0 + 2 * 3_600_000);
+    await eventually(async () => (await census(kv)).ev === undefined);
+    assert.match(await rt.ops.metrics.render(), /^honeywatch_retention_deleted_total\{kind="event"\} 1$/m);
   } finally {
     await rt.close();
     kv.close();
