@@ -130,7 +130,11 @@ function registerRuntimeMetrics(m: Registry, o: OpsOptions): () => void {
   const updates = c("honeywatch_detector_updates_total", "Updates of open anomalies published, by type", [
     "type",
   ]);
-  const drift = c("honeywatch_model_drift_total", "Drift detections, by model or type", ["model"]);
+  const drift = c(
+    "honeywatch_model_drift_total",
+    "Drift detections, by change detector (adwin, page_hinkley)",
+    ["model"],
+  );
   const connected = g("honeywatch_sensor_connected", "1 when the sensor's uplink is connected", ["sensor"]);
   const lagBytes = g("honeywatch_sensor_lag_bytes", "Bytes of log the collector has not read yet", [
     "sensor",
@@ -151,9 +155,10 @@ function registerRuntimeMetrics(m: Registry, o: OpsOptions): () => void {
   // Firings and drift are counted from the hub, the one place every anomaly passes.
   const seenIds = new Set<string>();
   const untap = o.hub.tap((msg) => {
-    const d = msg.data as { id?: string; type: string; severity: string };
+    const d = msg.data as { id?: string; type: string; severity: string; detector?: string };
     if (msg.event === "drift") {
-      drift.inc({ model: d.type });
+      // The change detector (adwin, page_hinkley): a closed set, unlike the stream names.
+      drift.inc({ model: d.detector ?? d.type });
       return;
     }
     if (d.id && !seenIds.has(d.id)) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { DriftEvent } from "../../lib/online/drift.ts";
 import { cowrie, failedLogins, startServer, TOKEN } from "../_helpers.ts";
 
 /** Debian's `prometheus` package ships promtool; the check skips, saying so, without it. */
@@ -107,5 +108,31 @@ Deno.test("ready route - answers 200 after a KV round trip, 503 when KV is gone"
   } finally {
     if (closed) await srv.close().catch(() => {});
     else await srv.close();
+  }
+});
+
+Deno.test("metrics route - drift published on the hub is counted by change detector", async () => {
+  const srv = await startServer();
+  try {
+    const drift: DriftEvent = {
+      id: "d1",
+      type: "drift",
+      severity: "medium",
+      ip: "*",
+      stream: "rate:*",
+      detector: "adwin",
+      ts: new Date().toISOString(),
+      before: 1,
+      after: 9,
+      action: "none",
+      reason: "rate rose",
+    };
+    srv.rt.hub.publish("drift", drift);
+    const again: DriftEvent = { ...drift, id: "d2" };
+    srv.rt.hub.publish("drift", again);
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    assert.match(text, /^honeywatch_model_drift_total\{model="adwin"\} 2$/m);
+  } finally {
+    await srv.close();
   }
 });
