@@ -58,14 +58,32 @@ interface Gap {
   to: number;
 }
 
-/** A set that forgets its oldest entries past a cap. */
+/**
+ * 53-bit string hash (cyrb53): fingerprints hold attacker text of up to a few KB, so only a
+ * number is kept per event. A collision (about 1 in 2^53 per pair) would count one false duplicate.
+ */
+function hash53(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** A set of string hashes that forgets its oldest entries past a cap. */
 class RecentSet {
-  readonly #set = new Set<string>();
+  readonly #set = new Set<number>();
   constructor(readonly cap: number) {}
   /** Add `k`; true when it was already there. */
   seen(k: string): boolean {
-    if (this.#set.has(k)) return true;
-    this.#set.add(k);
+    const h = hash53(k);
+    if (this.#set.has(h)) return true;
+    this.#set.add(h);
     if (this.#set.size > this.cap) this.#set.delete(this.#set.values().next().value!);
     return false;
   }
