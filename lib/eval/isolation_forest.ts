@@ -21,6 +21,7 @@ export interface IsolationForestOptions {
   seed?: number;
 }
 
+/** An Isolation Forest fitted once on a data set (see the module doc). */
 export class IsolationForest {
   readonly #trees: Node[] = [];
   readonly #sample: number;

@@ -52,6 +52,7 @@ export interface FeedbackChange {
   allowlisted?: string;
 }
 
+/** The online models of one server process, fed by the pipeline (see the module doc). */
 export class OnlineModels {
   unusual: Unusual;
   spike: TrafficSpike;

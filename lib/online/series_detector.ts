@@ -33,6 +33,7 @@ function finite(z: number): number {
   return Number.isNaN(z) ? 0 : Number.isFinite(z) ? z : Z_INFINITE;
 }
 
+/** Anomaly scores for one numeric series, score then learn (see the module doc). */
 export class SeriesDetector {
   readonly o: SeriesDetectorOptions;
   readonly #value: MadZScore;

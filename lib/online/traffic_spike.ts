@@ -82,6 +82,7 @@ export interface TrafficSpikeState {
   }[];
 }
 
+/** The `traffic_spike` detector over per-minute counts (see the module doc). */
 export class TrafficSpike {
   readonly o: TrafficSpikeOptions;
   readonly series = new Map<string, Series>();

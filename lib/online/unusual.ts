@@ -108,6 +108,16 @@ export function treeInput(x: UnusualInput): Record<string, number> {
   return s;
 }
 
+/**
+ * The `unusual` detector's state and logic (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const u = new Unusual();
+ * u.noteSignals(batch.events);
+ * const anomaly = u.step(actor, ts, "vm1", ids); // score, then learn
+ * ```
+ */
 export class Unusual {
   readonly o: UnusualOptions;
   filter: QuantileFilter<HalfSpaceTrees>;
