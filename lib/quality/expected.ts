@@ -25,6 +25,19 @@ export const EXPECTED: Partial<Record<Kind, readonly string[]>> = {
   conn: ["dst_port", "proto", "duration_ms"],
 };
 
+/**
+ * Line sources carry less by nature: sshd logs no password and no session id, so a failed
+ * login is complete with a user and a source port.
+ */
+export const EXPECTED_LINES: Partial<Record<Kind, readonly string[]>> = {
+  login_failed: ["username", "src_port"],
+  login_success: ["username", "src_port"],
+  connect: ["src_port"],
+  disconnect: ["src_port"],
+  firewall: ["dst_port", "proto"],
+  conn: ["dst_port", "proto", "duration_ms"],
+};
+
 function has(ev: NormalisedEvent, field: string): boolean {
   if (field.startsWith("raw.")) return ev.raw?.[field.slice(4)] != null;
   return (ev as Record<string, unknown>)[field] != null;
@@ -32,7 +45,7 @@ function has(ev: NormalisedEvent, field: string): boolean {
 
 /** For each expected field of `ev`'s kind, whether it is present; empty when the kind has no list. */
 export function fieldPresence(ev: NormalisedEvent): [field: string, present: boolean][] {
-  const fields = EXPECTED[ev.kind];
+  const fields = (ev.source === "cowrie" ? EXPECTED : EXPECTED_LINES)[ev.kind];
   if (!fields) return [];
   return fields.map((f) => [f, f.split("|").some((x) => has(ev, x))]);
 }

@@ -200,3 +200,24 @@ Deno.test({
     if (r["andymalepe-2021.json"]) assert.equal(r["andymalepe-2021.json"].duplicates.repeatedDownloads, 22);
   },
 });
+
+Deno.test("quality - sshd lines are measured against what sshd writes (no password, no session)", async () => {
+  const { rt, close } = await runtime();
+  try {
+    await rt.pipeline.ingest({
+      sensor: "bastion",
+      source: "sshd",
+      records: [
+        "Nov 25 09:40:03 bastion sshd[811]: Failed password for root from 192.0.2.7 port 40022 ssh2",
+        "Nov 25 09:40:05 bastion sshd[811]: Failed password for invalid user admin from 192.0.2.7 port 40022 ssh2",
+      ],
+    });
+    const [q] = rt.ops.quality.report({ sensor: "bastion" });
+    assert.equal(q.source, "sshd");
+    assert.equal(q.completeness.byKind.login_failed.events, 2);
+    assert.equal(q.completeness.ratio, 1);
+    assert.deepEqual(q.consistency.variants, { syslog_bsd: 2 });
+  } finally {
+    await close();
+  }
+});
