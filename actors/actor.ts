@@ -116,6 +116,7 @@ export function step(state: ActorState, ev: NormalisedEvent, detectors: readonly
 
   const anomalies: Anomaly[] = [];
   for (const d of detectors) {
+    if (d.kinds && !d.kinds.has(ev.kind)) continue;
     let ds = s.det[d.name];
     if (ds === undefined) ds = s.det[d.name] = d.init();
     const firing = d.step(ds, ev);

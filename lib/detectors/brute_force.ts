@@ -26,6 +26,7 @@ export function bruteForce(config: BruteForceConfig): Detector<State> {
   return {
     name: "brute_force",
     type: "brute_force",
+    kinds: new Set(["login_failed"]),
     windowMs: findtime,
     init: () => ({ failed: hits(cap), users: {} }),
     step(s: State, ev: NormalisedEvent) {

@@ -29,6 +29,11 @@ export interface Detector<S = unknown> {
   readonly type: string;
   /** How long an anomaly stays open without a new firing before the next one is a new anomaly. */
   readonly windowMs: number;
+  /**
+   * Event kinds it looks at; others are not shown to it (and its state is not created for an
+   * actor that never sends one). Absent: every kind.
+   */
+  readonly kinds?: ReadonlySet<string>;
   init(): S;
   step(state: S, ev: NormalisedEvent): Firing | null;
 }

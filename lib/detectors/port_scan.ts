@@ -32,6 +32,7 @@ export function portScan(config: PortScanConfig): Detector<State> {
   return {
     name: "port_scan",
     type: "port_scan",
+    kinds: PORT_KINDS,
     windowMs: window,
     init: () => ({ ports: distinct(Math.max(ports * 4, 128)), ids: [] }),
     step(s: State, ev: NormalisedEvent) {

@@ -35,6 +35,7 @@ export function slowBruteForce(config: SlowBruteForceConfig): Detector<State> {
   return {
     name: "slow_brute_force",
     type: "slow_brute_force",
+    kinds: new Set(["login_failed"]),
     // A slow attack stays one anomaly while the bucket has not drained.
     windowMs: capacity * leakspeed,
     init: () => ({ level: 0, at: 0, poured: 0, ids: [], since: 0 }),
