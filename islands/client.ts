@@ -8,13 +8,13 @@ import { localiseTimes } from "../lib/format.ts";
 // deno-lint-ignore no-explicit-any
 const registry: Record<string, () => Promise<ComponentType<any>>> = {
   AnomalyFeed: () => import("./AnomalyFeed.tsx").then((m) => m.AnomalyFeed),
-  SessionReplay: () => import("./SessionReplay.tsx").then((m) => m.SessionReplay),
-  EdaCharts: () => import("./EdaCharts.tsx").then((m) => m.EdaCharts),
   Counters: () => import("./Counters.tsx").then((m) => m.Counters),
   EventsChart: () => import("./EventsChart.tsx").then((m) => m.EventsChart),
   FeedbackButtons: () => import("./FeedbackButtons.tsx").then((m) => m.FeedbackButtons),
   ScoreTimeline: () => import("./ScoreTimeline.tsx").then((m) => m.ScoreTimeline),
   SensorTable: () => import("./SensorTable.tsx").then((m) => m.SensorTable),
+  SessionReplay: () => import("./SessionReplay.tsx").then((m) => m.SessionReplay),
+  EdaCharts: () => import("./EdaCharts.tsx").then((m) => m.EdaCharts),
 };
 
 // Server-rendered times outside islands switch to the viewer's zone (UTC stays in the title).

@@ -60,15 +60,15 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", feedbackRoutes(rt));
   app.route("/", modelsRoutes(rt));
   app.route("/", indexRoutes(rt));
+  app.route("/", campaignsRoutes(rt));
+  app.route("/", sessionsRoutes(rt));
+  app.route("/", exploreRoutes(rt));
   app.route("/", ipRoutes(rt));
   app.route("/", anomaliesRoutes(rt));
   app.route("/", sensorsRoutes(rt));
   app.route("/", loginRoutes(rt));
   app.route("/", publicRoutes(rt));
   app.route("/", opsRoutes(rt));
-  app.route("/", campaignsRoutes(rt));
-  app.route("/", sessionsRoutes(rt));
-  app.route("/", exploreRoutes(rt));
   app.route("/", staticRoutes());
   return app;
 }
