@@ -11,7 +11,7 @@ import { benchPipeline } from "./pipeline.ts";
 const say = (s: string) => console.error(`[bench] ${s}`);
 
 const { values } = parseArgs({
-  args: Deno.args,
+  args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
   options: { quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" } },
   strict: true,
 });
