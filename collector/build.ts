@@ -81,7 +81,8 @@ export function parseBuildArgs(args: string[]): BuildOptions {
 if (import.meta.main) {
   let o: BuildOptions;
   try {
-    o = parseBuildArgs(Deno.args);
+    // `deno task build:collector -- --read ...` passes the `--` through.
+    o = parseBuildArgs(Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args);
   } catch (e) {
     log.error((e as Error).message);
     Deno.exit(2);

@@ -100,12 +100,15 @@ function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[])
   return v as T;
 }
 
-/** Splits `args` into flag values and positional files; `--flag=value` and `--flag value` both work. */
+/**
+ * Splits `args` into flag values and positional files; `--flag=value` and `--flag value` both work.
+ * A leading `--` is dropped: `deno task collector -- --server ...` passes it through.
+ */
 export function splitArgs(args: readonly string[], valued: Set<string>, boolean: Set<string>) {
   const flags = new Map<string, string>();
   const bools = new Set<string>();
   const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
+  for (let i = args[0] === "--" ? 1 : 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--") {
       files.push(...args.slice(i + 1));
