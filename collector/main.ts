@@ -10,7 +10,8 @@ import { runCollector } from "./collector.ts";
 export async function main(args: string[]): Promise<number> {
   let cli;
   try {
-    cli = parseCollectorArgs(args, Deno.env.toObject());
+    // Only the one variable: the compiled collector may read no other (--allow-env=HONEYWATCH_TOKEN).
+    cli = parseCollectorArgs(args, { HONEYWATCH_TOKEN: Deno.env.get("HONEYWATCH_TOKEN") });
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(e.message);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { compileArgs, parseBuildArgs } from "../../collector/build.ts";
+import { cowrieLines, sensorRow, spawn, startServer, TOKEN } from "./_procs.ts";
 
 Deno.test("build:collector - least-privilege permissions for both Linux targets", () => {
   const o = parseBuildArgs([
@@ -44,6 +45,50 @@ Deno.test("build:collector - the compiled host binary runs (needs the denort run
       .output();
     assert.match(new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr), /--server URL/);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("build:collector - the collector works under exactly the permissions baked into the binary", async () => {
+  // deno compile cannot run everywhere (it fetches denort), so the same permission flags are given
+  // to `deno run`: a collector that reads anything beyond them is refused by the runtime here too.
+  const dir = await Deno.makeTempDir({ prefix: "hw-perm-" });
+  const logs = `${dir}/logs`;
+  const state = `${dir}/state`;
+  await Deno.mkdir(logs);
+  await Deno.mkdir(state);
+  await Deno.writeTextFile(`${logs}/cowrie.json`, cowrieLines(300, 4));
+  const server = await startServer(`${dir}/hw.kv`);
+  try {
+    const [b] = compileArgs({
+      read: [logs],
+      state,
+      net: `127.0.0.1:${server.port}`,
+      targets: ["x86_64"],
+      out: dir,
+    });
+    const perms = b.args.filter((a) => a.startsWith("--allow-"));
+    assert.equal(perms.length, 4, perms.join(" "));
+    const p = spawn("collector", [
+      "run",
+      "--no-prompt",
+      ...perms,
+      "collector/main.ts",
+      "--server",
+      `ws://127.0.0.1:${server.port}/ingest`,
+      "--sensor",
+      "vm-perm",
+      "--state-dir",
+      state,
+      "--from-start",
+      "--once",
+      `${logs}/cowrie.json`,
+    ], { HONEYWATCH_TOKEN: TOKEN });
+    const status = await p.exitWithin(60_000);
+    assert.equal(status.code, 0, p.output);
+    assert.equal((await sensorRow(server.port, "vm-perm"))?.events, 300);
+  } finally {
+    await server.proc.kill();
     await Deno.remove(dir, { recursive: true });
   }
 });
