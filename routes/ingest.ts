@@ -28,6 +28,17 @@ export const HELLO_TIMEOUT_MS = 10_000;
 
 export function ingestRoutes(rt: Runtime): Hono {
   const app = new Hono();
+  // What is refused whole never reaches the pipeline's per-reason counts: counted here.
+  const refusedFrames = rt.ops.metrics.counter(
+    "honeywatch_ingest_frames_refused_total",
+    "Uplink frames answered with an error frame, by code",
+    ["code"],
+  );
+  const refusedRequests = rt.ops.metrics.counter(
+    "honeywatch_ingest_requests_refused_total",
+    "HTTP ingest requests refused whole (4xx), by status",
+    ["status"],
+  );
 
   app.get("/ingest", (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
@@ -45,8 +56,13 @@ export function ingestRoutes(rt: Runtime): Hono {
       protocol: PROTOCOL,
       idleTimeout: rt.config.wsIdleTimeoutS ?? 120,
     });
-    serveUplink(rt, socket);
+    serveUplink(rt, socket, (code) => refusedFrames.inc({ code }));
     return response;
+  });
+
+  app.use("/api/ingest", async function countRefused(c, next) {
+    await next();
+    if (c.res.status >= 400 && c.res.status < 500) refusedRequests.inc({ status: String(c.res.status) });
   });
 
   app.post("/api/ingest", async (c) => {
@@ -133,7 +149,7 @@ async function readLimited(req: Request, max: number): Promise<string> {
 }
 
 /** One collector connection: hello, then batches acknowledged in order once durable. */
-function serveUplink(rt: Runtime, socket: WebSocket): void {
+function serveUplink(rt: Runtime, socket: WebSocket, refused: (code: string) => void): void {
   let sensor: string | null = null;
   let grant: IngestGrant | null = null;
   let stopped = false;
@@ -149,6 +165,7 @@ function serveUplink(rt: Runtime, socket: WebSocket): void {
     if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
   };
   const send = (f: ServerFrame) => {
+    if (f.type === "error") refused(f.code);
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(f));
   };
 
