@@ -115,8 +115,8 @@ export interface Server {
   port: number;
 }
 
-/** Starts `main.ts` on `port` (0: any) with the KV file `kv`; resolves once it listens. */
-export async function startServer(kv: string, port = 0): Promise<Server> {
+/** Starts `main.ts` on `port` (0: any) with the KV file `kv` and `extra` options; resolves once it listens. */
+export async function startServer(kv: string, port = 0, extra: string[] = []): Promise<Server> {
   // A port just freed by a killed server can take a moment to bind again: retry.
   for (let attempt = 0;; attempt++) {
     const proc = spawn("server", [
@@ -129,6 +129,7 @@ export async function startServer(kv: string, port = 0): Promise<Server> {
       kv,
       "--ingest-token",
       TOKEN,
+      ...extra,
     ]);
     try {
       const m = await proc.waitFor(/listening on http:\/\/[^\s/]+:(\d+)\//);
