@@ -46,25 +46,23 @@ export interface StoredValue {
 }
 
 /**
- * Commit actor states with a versionstamp check each. Returns the new versionstamp,
- * or null when any check failed (someone else wrote one of them since it was read).
+ * Build (not commit) the atomic write of actor states with a versionstamp check each. The
+ * values are serialised now, so the states may change before the commit; an operation may
+ * be committed again after a "database is locked" error.
  */
-export async function commitActors(
+export function commitOp(
   kv: Deno.Kv,
   items: readonly { state: ActorState; versionstamp: string | null }[],
   nowMs: number,
   ttlMs: number,
-): Promise<string | null> {
-  const res = await retryLocked(() => {
-    const op = kv.atomic();
-    for (const it of items) {
-      const key = keys.actor(it.state.ip);
-      op.check({ key, versionstamp: it.versionstamp });
-      op.set(key, { savedAt: nowMs, state: it.state } satisfies StoredValue, { expireIn: ttlMs });
-    }
-    return op.commit();
-  });
-  return res.ok ? res.versionstamp : null;
+): Deno.AtomicOperation {
+  const op = kv.atomic();
+  for (const it of items) {
+    const key = keys.actor(it.state.ip);
+    op.check({ key, versionstamp: it.versionstamp });
+    op.set(key, { savedAt: nowMs, state: it.state } satisfies StoredValue, { expireIn: ttlMs });
+  }
+  return op;
 }
 
 /**

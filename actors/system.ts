@@ -14,12 +14,18 @@ import { log } from "../lib/log.ts";
 import type { Anomaly, NormalisedEvent } from "../lib/schema.ts";
 import { type ActorState, newActor, step, takeUnsent } from "./actor.ts";
 import type { KnownIps } from "./known.ts";
-import { commitActors, readActors } from "./store.ts";
+import { commitOp, readActors, retryLocked } from "./store.ts";
 
 /** Where a batch of events came from, for crash recovery (see `pipeline.ts`). */
 export interface Origin {
   instance: string;
   batch: number;
+}
+
+/** A built commit and, per slot, how many of its delta events the commit covers. */
+interface PreparedChunk {
+  op: Deno.AtomicOperation;
+  slots: [Slot, number][];
 }
 
 interface Slot {
@@ -60,6 +66,8 @@ export class ActorSystem {
   readonly #o: Required<ActorSystemOptions>;
   readonly #slots = new Map<string, Slot>();
   #lock: Promise<unknown> = Promise.resolve();
+  /** Flush rounds, one after another. */
+  #flushChain: Promise<unknown> = Promise.resolve();
   /**
    * Receives anomalies raised outside `apply`: updates held back by the emit throttle
    * (sent at flush) and those raised again while re-applying a delta after a conflict.
@@ -100,12 +108,12 @@ export class ActorSystem {
    * Apply events (in order) to their actors; returns the anomalies raised or updated.
    * An actor whose stored marks show it already has `origin`'s batch skips it (replay after a crash).
    */
-  apply(events: readonly NormalisedEvent[], origin: Origin): Promise<Anomaly[]> {
-    return this.#exclusive(async () => {
+  async apply(events: readonly NormalisedEvent[], origin: Origin): Promise<Anomaly[]> {
+    let needFlush = false;
+    const out = await this.#exclusive(async () => {
       await this.#activate(events.map((e) => e.src_ip));
       const now = this.#o.clock.now();
       const out: Anomaly[] = [];
-      let needFlush = false;
       for (const ev of events) {
         const slot = this.#slots.get(ev.src_ip)!;
         const mark = slot.state.marks[origin.instance];
@@ -120,10 +128,12 @@ export class ActorSystem {
       }
       // Raised ones go out before the forced flush below can send later updates of them.
       if (out.length > 0) this.onRaised?.(out);
-      if (needFlush || this.#slots.size > this.#o.maxActors) await this.#flush();
-      if (this.#slots.size > this.#o.maxActors) this.#evict(Math.floor(this.#o.maxActors * 0.9));
       return out;
     });
+    // Bounds: an actor past maxDelta events, or more actors than the cap, wait for a round
+    // (which evicts past the cap) before the next batch; the lock is free meanwhile.
+    if (needFlush || this.#slots.size > this.#o.maxActors) await this.flush();
+    return out;
   }
 
   async #activate(ips: readonly string[]): Promise<void> {
@@ -171,51 +181,93 @@ export class ActorSystem {
     return stored.get(ip)?.state ?? null;
   }
 
-  /** Write every dirty actor to KV. */
+  /**
+   * Write every dirty actor to KV. Rounds run one after another; each takes its snapshot
+   * after the call, so everything applied before the call is in KV when it resolves.
+   */
   flush(): Promise<FlushStats> {
-    return this.#exclusive(() => this.#flush());
+    const round = this.#flushChain.then(() => this.#flushRound(), () => this.#flushRound());
+    this.#flushChain = round.catch(() => {});
+    return round;
   }
 
-  async #flush(): Promise<FlushStats> {
+  /**
+   * One round: the commits are built under the lock (a KV `set` serialises its value at
+   * once), then committed without it, so ingest goes on applying events while SQLite
+   * writes. What a slot gained meanwhile stays in its delta for the next round.
+   */
+  async #flushRound(): Promise<FlushStats> {
+    const stats: FlushStats = { actors: 0, commits: 0, conflicts: 0 };
+    const { chunks, unsent } = await this.#exclusive(() => Promise.resolve(this.#prepare(stats)));
+    if (unsent.length > 0) await this.onAnomalies(unsent);
+    for (const chunk of chunks) {
+      const res = await retryLocked(() => chunk.op.commit());
+      stats.commits++;
+      if (res.ok) {
+        for (const [slot, n] of chunk.slots) this.#flushed(slot, n, res.versionstamp);
+        continue;
+      }
+      // Another isolate or process wrote one of these actors: rebase under the lock.
+      stats.conflicts++;
+      await this.#exclusive(() => this.#commitLocked(chunk.slots.map(([slot]) => slot), stats));
+    }
+    this.stats.flushes++;
+    this.stats.commits += stats.commits;
+    this.stats.conflicts += stats.conflicts;
+    if (this.#slots.size > this.#o.maxActors) {
+      await this.#exclusive(() => Promise.resolve(this.#evict(Math.floor(this.#o.maxActors * 0.9))));
+    }
+    return stats;
+  }
+
+  /** Under the lock: the dirty actors' commits, each slot with the delta length it covers. */
+  #prepare(stats: FlushStats): { chunks: PreparedChunk[]; unsent: Anomaly[] } {
     const dirty = [...this.#slots.values()].filter((s) => s.delta.length > 0);
     const unsent = dirty.flatMap((s) => takeUnsent(s.state));
-    if (unsent.length > 0) await this.onAnomalies(unsent);
-    const stats: FlushStats = { actors: dirty.length, commits: 0, conflicts: 0 };
+    stats.actors = dirty.length;
+    const now = this.#o.clock.now();
+    const chunks: PreparedChunk[] = [];
     let i = 0;
     while (i < dirty.length) {
       const chunk: Slot[] = [];
       let bytes = 0;
       while (i < dirty.length && chunk.length < MAX_ACTORS_PER_COMMIT) {
-        const size = JSON.stringify(dirty[i].state).length + 200;
+        const size = approxBytes(dirty[i].state);
         if (chunk.length > 0 && bytes + size > MAX_BYTES_PER_COMMIT) break;
         bytes += size;
         chunk.push(dirty[i++]);
       }
-      await this.#commitChunk(chunk, stats);
+      for (const slot of chunk) markApplied(slot, now);
+      chunks.push({
+        op: commitOp(this.#kv, chunk, now, this.#o.ttlMs),
+        slots: chunk.map((slot) => [slot, slot.delta.length]),
+      });
     }
-    this.stats.flushes++;
-    this.stats.commits += stats.commits;
-    this.stats.conflicts += stats.conflicts;
-    return stats;
+    return { chunks, unsent };
   }
 
-  async #commitChunk(chunk: Slot[], stats: FlushStats): Promise<void> {
+  /** A commit of `slot` covering its first `n` delta events succeeded. */
+  #flushed(slot: Slot, n: number, versionstamp: string): void {
+    slot.versionstamp = versionstamp;
+    slot.delta = n >= slot.delta.length ? [] : slot.delta.slice(n);
+    this.#o.known?.add(slot.state.ip);
+  }
+
+  /** Under the lock: commit these actors' whole deltas, rebasing on conflict until it holds. */
+  async #commitLocked(chunk: Slot[], stats: FlushStats): Promise<void> {
     for (let attempt = 0;; attempt++) {
+      await this.#rebase(chunk, this.#o.clock.now());
       const now = this.#o.clock.now();
       for (const slot of chunk) markApplied(slot, now);
-      const vs = await commitActors(this.#kv, chunk, now, this.#o.ttlMs);
+      const op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
+      const res = await retryLocked(() => op.commit());
       stats.commits++;
-      if (vs !== null) {
-        for (const slot of chunk) {
-          slot.versionstamp = vs;
-          slot.delta = [];
-          this.#o.known?.add(slot.state.ip);
-        }
+      if (res.ok) {
+        for (const slot of chunk) this.#flushed(slot, slot.delta.length, res.versionstamp);
         return;
       }
       stats.conflicts++;
       if (attempt > 100) throw new Error(`Cannot flush ${chunk.length} actors: conflicts did not stop`);
-      await this.#rebase(chunk, now);
     }
   }
 
@@ -242,9 +294,9 @@ export class ActorSystem {
   }
 
   /** Flush, then drop actors untouched for `idleMs`. Returns how many were passivated. */
-  passivateIdle(): Promise<number> {
-    return this.#exclusive(async () => {
-      await this.#flush();
+  async passivateIdle(): Promise<number> {
+    await this.flush();
+    return this.#exclusive(() => {
       const cutoff = this.#o.clock.now() - this.#o.idleMs;
       let n = 0;
       for (const [ip, slot] of this.#slots) {
@@ -254,7 +306,7 @@ export class ActorSystem {
         }
       }
       this.stats.passivated += n;
-      return n;
+      return Promise.resolve(n);
     });
   }
 
@@ -270,13 +322,18 @@ export class ActorSystem {
   }
 
   /** Flush everything and forget all actors (shutdown). */
-  close(): Promise<FlushStats> {
-    return this.#exclusive(async () => {
-      const st = await this.#flush();
-      this.#slots.clear();
-      return st;
-    });
+  async close(): Promise<FlushStats> {
+    const st = await this.flush();
+    await this.#exclusive(() => Promise.resolve(this.#slots.clear()));
+    return st;
   }
+}
+
+/** A cheap upper estimate of an actor's stored size (JSON.stringify of every state costs more than the commit). */
+function approxBytes(s: ActorState): number {
+  return 1500 + s.recent.length * 160 + (s.usernames.evicted + s.passwords.evicted > 0 ? 4000 : 0) +
+    Object.keys(s.usernames.v).length * 40 + Object.keys(s.passwords.v).length * 40 +
+    Object.keys(s.ports.v).length * 24 + Object.keys(s.open).length * 1500;
 }
 
 /** Record in the state which batches of which instances it now contains; forget marks older than a day. */
