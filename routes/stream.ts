@@ -10,7 +10,10 @@ import type { Runtime } from "../lib/runtime.ts";
 import { encodeSse, encodeSseComment } from "../lib/sse.ts";
 import { severityParam } from "./api.ts";
 
-/** Frames are gathered for this long before one write: writes, not bytes, cost. */
+/**
+ * At most one write per subscriber this often: writes, not bytes, cost. A message after a
+ * quiet spell goes out at once; one within this long of the last write waits for the rest.
+ */
 export const COALESCE_MS = 75;
 /** A comment is sent when nothing else was for this long. */
 export const HEARTBEAT_MS = 15_000;
@@ -43,10 +46,19 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
-/** Wait for messages (or the heartbeat), then a short coalescing pause; returns what is queued. */
-async function nextFrames(sub: Subscription, signal: AbortSignal): Promise<HubMessage[]> {
+/**
+ * Wait for messages (or the heartbeat) and return what is queued, writing at most once per
+ * `COALESCE_MS`: leading edge, so a lone anomaly is not held back.
+ */
+async function nextFrames(
+  sub: Subscription,
+  signal: AbortSignal,
+  last: { at: number },
+): Promise<HubMessage[]> {
   await Promise.race([sub.wait(), sleep(HEARTBEAT_MS, signal)]);
-  if (sub.queue.length > 0) await sleep(COALESCE_MS, signal);
+  const wait = last.at + COALESCE_MS - performance.now();
+  if (sub.queue.length > 0 && wait > 0) await sleep(wait, signal);
+  last.at = performance.now();
   return sub.take();
 }
 
@@ -65,9 +77,10 @@ export function streamRoutes(rt: Runtime): Hono {
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         controller.enqueue(enc.encode(`retry: 2000\n${encodeSseComment("connected")}`));
+        const last = { at: 0 };
         try {
           while (!abort.signal.aborted) {
-            const msgs = await nextFrames(sub, abort.signal);
+            const msgs = await nextFrames(sub, abort.signal, last);
             if (abort.signal.aborted) break;
             let text = msgs.length === 0 ? encodeSseComment("heartbeat") : "";
             for (const m of msgs) text += encodeSse({ event: m.event, id: String(m.seq), data: m.json });
@@ -107,9 +120,10 @@ export function streamRoutes(rt: Runtime): Hono {
     socket.onclose = () => abort.abort();
     socket.onerror = () => abort.abort();
     socket.onopen = async () => {
+      const last = { at: 0 };
       try {
         while (!abort.signal.aborted && socket.readyState === WebSocket.OPEN) {
-          const msgs = await nextFrames(sub, abort.signal);
+          const msgs = await nextFrames(sub, abort.signal, last);
           if (socket.readyState !== WebSocket.OPEN) break;
           if (msgs.length === 0) {
             socket.send(JSON.stringify({ type: "heartbeat", dropped: sub.dropped }));
