@@ -23,6 +23,11 @@
  * | ["model", name] / ["model", name, gen, part] | checkpoint of an online model: meta, then JSON in parts (lib/online/checkpoint.ts) |
  * | ["sensor_token", sensor] | SensorTokenRecord: SHA-256 of a per-sensor ingest token (lib/access/) |
  * | ["enrich", provider, ip] | cached answer of an online enrichment provider (lib/enrich/) |
+ * | ["feed_head"] | Deno.KvU64 bumped by every live-feed commit; instances watch it (lib/live_feed.ts) |
+ * | ["feed", instance, seq] | { at, event, items } live messages an instance published (short `expireIn`) |
+ * | ["feed_src", instance] | { seq, at } the newest feed entry of an instance |
+ * | ["lease", name] | { holder, at } which instance runs a shared periodic job (lib/lease.ts) |
+ * | ["recovering", instance] | { by, at } claim on a dead instance's pending batches (lib/recovery.ts) |
  */
 export const keys = {
   sensorToken: (sensor: string): Deno.KvKey => ["sensor_token", sensor],
@@ -48,6 +53,7 @@ export const keys = {
   pendingOf: (instance: string): Deno.KvKey => ["pending", instance],
   pendingPrefix: (): Deno.KvKey => ["pending"],
   instance: (instance: string): Deno.KvKey => ["instance", instance],
+  instancePrefix: (): Deno.KvKey => ["instance"],
   readyProbe: (instance: string): Deno.KvKey => ["ready", instance],
   knownIps: (): Deno.KvKey => ["actor_known"],
   statMinute: (minute: number): Deno.KvKey => ["stat_min", minute],
@@ -63,4 +69,10 @@ export const keys = {
   feedbackPrefix: (): Deno.KvKey => ["feedback"],
   model: (name: string): Deno.KvKey => ["model", name],
   modelPart: (name: string, gen: number, part: number): Deno.KvKey => ["model", name, gen, part],
+  feedHead: (): Deno.KvKey => ["feed_head"],
+  feed: (instance: string, seq: number): Deno.KvKey => ["feed", instance, seq],
+  feedSource: (instance: string): Deno.KvKey => ["feed_src", instance],
+  feedSourcePrefix: (): Deno.KvKey => ["feed_src"],
+  lease: (name: string): Deno.KvKey => ["lease", name],
+  recoveryClaim: (instance: string): Deno.KvKey => ["recovering", instance],
 };

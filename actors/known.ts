@@ -8,6 +8,8 @@
  * (null expected) and the actor system re-reads it and re-applies its delta, so counts stay
  * exact (DESIGN section 4's merge rule).
  */
+import { listLocked } from "../lib/list_locked.ts";
+import { retryLocked } from "./store.ts";
 
 /** Bits per filter: 2^23 bits = 1 MiB holds ~700k IPs at ~1% false positives with 7 hashes. */
 const DEFAULT_BITS = 1 << 23;
@@ -89,7 +91,7 @@ export async function saveKnown(kv: Deno.Kv, prefix: Deno.KvKey, k: KnownIps): P
     for (let j = i; j < Math.min(chunks, i + 10); j++) {
       op.set([...prefix, j], k.bits.subarray(j * CHUNK, (j + 1) * CHUNK));
     }
-    await op.commit();
+    await retryLocked(() => op.commit());
   }
   k.markSaved();
 }
@@ -103,7 +105,7 @@ export async function loadKnown(kv: Deno.Kv, prefix: Deno.KvKey, size = DEFAULT_
 async function loadBits(kv: Deno.Kv, prefix: Deno.KvKey, length: number): Promise<Uint8Array | null> {
   const out = new Uint8Array(length);
   let any = false;
-  for await (const e of kv.list<Uint8Array>({ prefix })) {
+  for await (const e of listLocked<Uint8Array>(kv, { prefix })) {
     const j = e.key[prefix.length] as number;
     if (e.value instanceof Uint8Array && j * CHUNK < length) {
       out.set(e.value.subarray(0, Math.min(e.value.length, length - j * CHUNK)), j * CHUNK);

@@ -1,20 +1,43 @@
 /** Anomalies in Deno KV: upsert by id, indexed by raise time globally and per IP. */
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
+import type { LiveFeed } from "./live_feed.ts";
 import { type Page, page } from "./paging.ts";
 import { type Anomaly, type Severity, severityRank } from "./schema.ts";
 
-/** Store (insert or update) anomalies; each is three keys written in one commit. */
-export async function upsertAnomalies(kv: Deno.Kv, anomalies: readonly Anomaly[], retentionMs: number) {
-  for (let i = 0; i < anomalies.length; i += 250) {
+/** Anomalies per commit: three keys each (KV allows 1000 mutations)... */
+const PER_COMMIT = 250;
+/** ...and this much JSON, as each is written three times plus once in the live feed (800 KiB a commit). */
+const CHARS_PER_COMMIT = 150_000;
+
+/**
+ * Store (insert or update) anomalies; each is three keys written in one commit. With `feed`,
+ * the same commit also carries them to the other instances' live subscribers (lib/live_feed.ts).
+ */
+export async function upsertAnomalies(
+  kv: Deno.Kv,
+  anomalies: readonly Anomaly[],
+  retentionMs: number,
+  feed?: LiveFeed,
+) {
+  let i = 0;
+  while (i < anomalies.length) {
     const op = kv.atomic();
-    for (const a of anomalies.slice(i, i + 250)) {
+    const chunk: Anomaly[] = [];
+    let chars = 0;
+    for (; i < anomalies.length && chunk.length < PER_COMMIT; i++) {
+      const a = anomalies[i];
+      const size = JSON.stringify(a).length;
+      if (chunk.length > 0 && chars + size > CHARS_PER_COMMIT) break;
+      chars += size;
+      chunk.push(a);
       const ts = Date.parse(a.ts);
       op.set(keys.anomaly(a.id), a, { expireIn: retentionMs });
       op.set(keys.anomalyByTs(ts, a.id), a, { expireIn: retentionMs });
       op.set(keys.anomalyByIp(a.ip, ts, a.id), a, { expireIn: retentionMs });
     }
-    await retryLocked(() => op.commit());
+    if (feed) await feed.commit(op, "anomaly", chunk);
+    else await retryLocked(() => op.commit());
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
+import { listLocked } from "./list_locked.ts";
 import type { NormalisedEvent } from "./schema.ts";
 
 /** Bounds of one atomic commit (KV allows 1000 mutations and 800 KiB). */
@@ -122,7 +123,7 @@ export async function clearPending(kv: Deno.Kv, instance: string, batch: number)
   let n = 0;
   let op = kv.atomic();
   let inOp = 0;
-  const iter = kv.list({ start: keys.pending(instance, 0), end: keys.pending(instance, batch + 1) });
+  const iter = listLocked(kv, { start: keys.pending(instance, 0), end: keys.pending(instance, batch + 1) });
   for await (const e of iter) {
     op.delete(e.key);
     n++;

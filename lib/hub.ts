@@ -1,7 +1,8 @@
 /**
- * Bounded fan-out of live messages (anomalies, later drift) to SSE and WebSocket
- * subscribers. Each subscriber has a small queue that drops the oldest message and counts
- * what it dropped, so a slow browser never slows ingest.
+ * Bounded fan-out of live messages (anomalies, drift) to SSE and WebSocket subscribers.
+ * Each subscriber has a small queue that drops the oldest message and counts what it
+ * dropped, so a slow browser never slows ingest. Messages of other instances on the same KV
+ * arrive through `lib/live_feed.ts` and `publishRemote`.
  */
 import { log } from "./log.ts";
 import { type Anomaly, type Severity, severityRank } from "./schema.ts";
@@ -100,7 +101,10 @@ export class Hub {
   #seq = 0;
   /** Recent messages, for subscribers that resume with Last-Event-ID. */
   #recent: HubMessage[] = [];
+  /** Messages raised by this instance. */
   published = 0;
+  /** Messages of other instances, relayed by the live feed. */
+  received = 0;
   dropped = 0;
   /** In-process listeners (metrics, alert webhooks): called on every publish, not counted as subscribers. */
   readonly #taps = new Set<(m: HubMessage) => void>();
@@ -138,13 +142,10 @@ export class Hub {
     for (const a of anomalies) this.publish("anomaly", a);
   }
 
-  /** Publish one message of any kind to every matching subscriber. */
+  /** Publish one message of any kind to every matching subscriber and every tap. */
   publish(event: HubEvent, data: HubData): void {
-    const m: HubMessage = { seq: ++this.#seq, event, data, json: JSON.stringify(data) };
-    this.#recent.push(m);
-    if (this.#recent.length > this.recentCap) this.#recent.shift();
+    const m = this.#deliver(event, data, JSON.stringify(data));
     this.published++;
-    for (const s of this.#subs) if (matches(s.filter, m)) s.push(m);
     for (const t of this.#taps) {
       try {
         t(m);
@@ -152,5 +153,23 @@ export class Hub {
         log.error("hub listener failed", { error: String(e) });
       }
     }
+  }
+
+  /**
+   * Deliver a message another instance raised (and already published, counted and alerted
+   * on) to this instance's subscribers. Taps do not see it, so metrics and webhooks stay once
+   * per message across instances.
+   */
+  publishRemote(event: HubEvent, data: HubData, json: string): void {
+    this.#deliver(event, data, json);
+    this.received++;
+  }
+
+  #deliver(event: HubEvent, data: HubData, json: string): HubMessage {
+    const m: HubMessage = { seq: ++this.#seq, event, data, json };
+    this.#recent.push(m);
+    if (this.#recent.length > this.recentCap) this.#recent.shift();
+    for (const s of this.#subs) if (matches(s.filter, m)) s.push(m);
+    return m;
   }
 }

@@ -8,6 +8,7 @@ import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { AlertsConfig } from "./alerts/config.ts";
 import type { Clock } from "./clock.ts";
 import type { Hub } from "./hub.ts";
+import { holdLease, releaseLease } from "./lease.ts";
 import { log } from "./log.ts";
 import { Registry } from "./metrics.ts";
 import type { Pipeline } from "./pipeline.ts";
@@ -18,6 +19,8 @@ import type { Sensors } from "./sensors.ts";
 export interface OpsOptions {
   kv: Deno.Kv;
   clock: Clock;
+  /** This instance's id: with it, one instance among those on the same KV runs the timed sweep (a lease). */
+  instance?: string;
   pipeline: Pipeline;
   actors: ActorSystem;
   hub: Hub;
@@ -81,11 +84,16 @@ export function startOps(o: OpsOptions): Ops {
       .finally(() => (sweeping = null));
     return sweeping;
   };
-  const sweepTimer = o.sweepMs
-    ? setInterval(
-      () => runSweep().catch((e) => log.error("retention sweep failed", { error: String(e) })),
-      o.sweepMs,
-    )
+  const sweepMs = o.sweepMs ?? 0;
+  const timedSweep = async () => {
+    if (o.instance && !(await holdLease(o.kv, "sweep", o.instance, 1.5 * sweepMs, o.clock.now()))) return;
+    await runSweep();
+  };
+  let ticking: Promise<void> = Promise.resolve();
+  const sweepTimer = sweepMs
+    ? setInterval(() => {
+      ticking = timedSweep().catch((e) => log.error("retention sweep failed", { error: String(e) }));
+    }, sweepMs)
     : undefined;
 
   return {
@@ -95,7 +103,9 @@ export function startOps(o: OpsOptions): Ops {
     sweep: runSweep,
     async close() {
       clearInterval(sweepTimer);
+      await ticking;
       await sweeping?.catch(() => {});
+      if (o.instance && sweepMs) await releaseLease(o.kv, "sweep", o.instance).catch(() => {});
       await alerts?.close();
       stopMetrics();
     },

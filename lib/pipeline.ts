@@ -8,6 +8,7 @@ import type { Clock } from "./clock.ts";
 import { upsertAnomalies } from "./anomaly_store.ts";
 import { clearPending, storeBatch } from "./event_store.ts";
 import type { Hub } from "./hub.ts";
+import type { LiveFeed } from "./live_feed.ts";
 import { log } from "./log.ts";
 import { createParser, type RecordParser } from "./parsers/mod.ts";
 import type { Anomaly, NormalisedEvent, Source } from "./schema.ts";
@@ -73,6 +74,8 @@ export interface PipelineOptions {
   /** This server instance's id (one per process start). */
   instance: string;
   retentionMs: number;
+  /** Carries stored anomalies to other instances' subscribers, in the same commit (lib/live_feed.ts). */
+  feed?: LiveFeed;
 }
 
 /** Counters for /metrics and the data-quality views. */
@@ -252,7 +255,7 @@ export class Pipeline {
     if (anomalies.length === 0) return this.#emitted;
     const list = this.decorate ? this.decorate(anomalies) : anomalies;
     this.#emitted = this.#emitted.then(async () => {
-      await upsertAnomalies(this.#o.kv, list, this.#o.retentionMs);
+      await upsertAnomalies(this.#o.kv, list, this.#o.retentionMs, this.#o.feed);
       this.stats.anomalies += list.length;
       this.#o.hub.publishAnomalies(list);
     }).catch((e) => log.error("anomalies not stored", { error: String(e), count: list.length }));

@@ -13,6 +13,8 @@ import { Hub } from "./hub.ts";
 import { campaignObserver, CampaignTracker, warmCampaigns } from "./campaigns/mod.ts";
 import { crossSource } from "./cross_source.ts";
 import { newId } from "./id.ts";
+import { holdLease, releaseLease } from "./lease.ts";
+import { LiveFeed, liveFeedMetrics } from "./live_feed.ts";
 import { log } from "./log.ts";
 import { OnlineModels } from "./online/mod.ts";
 import { type Ops, startOps } from "./ops.ts";
@@ -48,7 +50,7 @@ export type RuntimeConfig =
     | "sensorTokens"
     | "enrichment"
   >
-  & Partial<Pick<Config, "uiToken" | "publicView">>;
+  & Partial<Pick<Config, "uiToken" | "publicView" | "kvPath">>;
 
 export interface Runtime {
   kv: Deno.Kv;
@@ -59,6 +61,8 @@ export interface Runtime {
   actors: ActorSystem;
   pipeline: Pipeline;
   hub: Hub;
+  /** Carries this instance's anomalies and drift to the others on the same KV, and theirs here. */
+  feed: LiveFeed;
   sensors: Sensors;
   /** Stored events per second (wall clock), fed by the stats observer. */
   meter: RateMeter;
@@ -84,6 +88,17 @@ const KNOWN_SAVE_MS = 30_000;
 /** How often the online models are checkpointed to KV (wall clock); also on close. */
 const MODEL_CHECKPOINT_MS = 60_000;
 
+/**
+ * How often the live feed reads its head on a local KV file: SQLite's `kv.watch` sees the
+ * isolates of this process, not other processes on the file.
+ */
+const FEED_POLL_MS = 250;
+
+/** A KV file on this machine (not `:memory:`, not a KV Connect URL, not Deploy's hosted KV). */
+function isLocalFile(path: string | undefined): boolean {
+  return path !== undefined && path !== ":memory:" && !/^https?:\/\//i.test(path);
+}
+
 /** Build and start a runtime on an open KV. Recovers unflushed batches of dead instances first. */
 export async function startRuntime(
   kv: Deno.Kv,
@@ -102,7 +117,12 @@ export async function startRuntime(
     known,
   });
   const hub = new Hub();
-  const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs });
+  const feed = new LiveFeed(kv, hub, {
+    instance,
+    clock,
+    pollMs: isLocalFile(config.kvPath) ? FEED_POLL_MS : 0,
+  });
+  const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs, feed });
   const enricher = await createEnricher(kv, config.enrichment, () => clock.now());
   if (enricher.enabled) pipeline.decorate = enricher.decorate;
   const sensors = new Sensors(kv, clock);
@@ -110,7 +130,7 @@ export async function startRuntime(
   const stats = new StatsAggregator({ kv, clock, retentionMs: config.retentionMs, meter });
   pipeline.addObserver(stats);
   const models = await OnlineModels.open(kv, { retentionMs: config.retentionMs });
-  pipeline.addObserver(models.observer(kv, hub));
+  pipeline.addObserver(models.observer(kv, hub, feed));
   const campaigns = new CampaignTracker();
   // Campaigns live in memory: rebuild them from the stored events of their TTL.
   await warmCampaigns(kv, campaigns, clock.now() - campaigns.options.ttlMs);
@@ -119,6 +139,7 @@ export async function startRuntime(
   const ops = startOps({
     kv,
     clock,
+    instance,
     pipeline,
     actors,
     hub,
@@ -131,9 +152,11 @@ export async function startRuntime(
     alerts: config.alerts,
   });
   enrichmentMetrics(ops.metrics, enricher);
+  liveFeedMetrics(ops.metrics, feed);
   await stampInstance(kv, instance, clock);
   const recovered = await recoverPending(kv, pipeline, instance, clock);
   if (recovered > 0) log.info("re-applied events after an unclean stop", { events: recovered });
+  await feed.start();
 
   let closed = false;
   let ticking: Promise<void> = Promise.resolve();
@@ -160,8 +183,12 @@ export async function startRuntime(
   const stampTimer = setInterval(() => {
     stampInstance(kv, instance, clock).catch((e) => log.warn("liveness stamp failed", { error: String(e) }));
   }, INSTANCE_STAMP_MS);
+  // Several instances on one KV each learn from their share of the stream; one of them (the
+  // lease holder) checkpoints, so their saves do not collide every minute.
   const saveModels = () =>
-    models.save(kv, clock.now()).catch((e) => log.warn("model checkpoint failed", { error: String(e) }));
+    holdLease(kv, "models", instance, 2 * MODEL_CHECKPOINT_MS, clock.now())
+      .then((mine) => mine ? models.save(kv, clock.now()) : undefined)
+      .catch((e) => log.warn("model checkpoint failed", { error: String(e) }));
   const modelTimer = setInterval(() => {
     ticking = ticking.then(saveModels);
   }, MODEL_CHECKPOINT_MS);
@@ -175,6 +202,7 @@ export async function startRuntime(
     actors,
     pipeline,
     hub,
+    feed,
     sensors,
     campaigns,
     meter,
@@ -202,6 +230,8 @@ export async function startRuntime(
       await flush();
       await saveModels();
       await actors.close();
+      await feed.close();
+      await releaseLease(kv, "models", instance).catch(() => {});
       await dropInstance(kv, instance);
     },
   };

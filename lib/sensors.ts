@@ -7,6 +7,7 @@ import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
 import type { Clock } from "./clock.ts";
 import { sensorCounts, sensorSeq } from "./event_store.ts";
+import { listLocked } from "./list_locked.ts";
 import type { HeartbeatFrame } from "./schema.ts";
 import { toIso } from "./timestamp.ts";
 
@@ -116,7 +117,7 @@ export class Sensors {
   /** Every sensor known in KV or in memory, with its counts. */
   async list(): Promise<SensorView[]> {
     const all = new Map<string, SensorInfo>();
-    for await (const e of this.kv.list<SensorInfo>({ prefix: keys.sensorInfoPrefix() })) {
+    for await (const e of listLocked<SensorInfo>(this.kv, { prefix: keys.sensorInfoPrefix() })) {
       all.set(e.value.sensor, e.value);
     }
     for (const [k, v] of this.#info) all.set(k, v);

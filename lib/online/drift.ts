@@ -6,6 +6,7 @@
  */
 import { keys } from "../../actors/keys.ts";
 import { retryLocked } from "../../actors/store.ts";
+import type { LiveFeed } from "../live_feed.ts";
 import { Adwin, type AdwinState } from "../models/mod.ts";
 import type { Severity } from "../schema.ts";
 import { toIso } from "../timestamp.ts";
@@ -94,12 +95,18 @@ export function driftEvent(
   };
 }
 
-/** Store drift events (kept for `retentionMs`). */
-export async function storeDrifts(kv: Deno.Kv, drifts: readonly DriftEvent[], retentionMs: number) {
+/** Store drift events (kept for `retentionMs`); with `feed`, the commit also carries them to other instances. */
+export async function storeDrifts(
+  kv: Deno.Kv,
+  drifts: readonly DriftEvent[],
+  retentionMs: number,
+  feed?: LiveFeed,
+) {
   if (drifts.length === 0) return;
   const op = kv.atomic();
   for (const d of drifts) op.set(keys.drift(Date.parse(d.ts), d.id), d, { expireIn: retentionMs });
-  await retryLocked(() => op.commit());
+  if (feed) await feed.commit(op, "drift", drifts);
+  else await retryLocked(() => op.commit());
 }
 
 /** Latest drift events, newest first. */

@@ -10,6 +10,7 @@ import { type ActorState, step } from "../../actors/actor.ts";
 import type { Detector } from "../detectors/mod.ts";
 import type { Feedback } from "../feedback.ts";
 import type { Hub } from "../hub.ts";
+import type { LiveFeed } from "../live_feed.ts";
 import { log } from "../log.ts";
 import type { BatchObserver, ObservedBatch } from "../pipeline.ts";
 import type { Anomaly, NormalisedEvent } from "../schema.ts";
@@ -113,14 +114,14 @@ export class OnlineModels {
     };
   }
 
-  /** The pipeline observer; drift events go to `hub` and KV. */
-  observer(kv: Deno.Kv, hub: Hub): BatchObserver {
+  /** The pipeline observer; drift events go to `hub`, KV and (with `feed`) other instances. */
+  observer(kv: Deno.Kv, hub: Hub, feed?: LiveFeed): BatchObserver {
     return {
       name: "online_models",
       observe: async (batch) => {
         const { anomalies, drifts } = this.observe(batch);
         if (drifts.length > 0) {
-          await storeDrifts(kv, drifts, this.#o.retentionMs);
+          await storeDrifts(kv, drifts, this.#o.retentionMs, feed);
           for (const d of drifts) hub.publish("drift", d);
         }
         return anomalies;
