@@ -173,12 +173,25 @@ export class ActorSystem {
     return this.#slots.get(ip)?.state;
   }
 
-  /** The actor's state: from memory when active, else from KV (without activating it). */
+  /**
+   * The actor's state (without activating it): from memory while it holds unflushed events,
+   * else from KV, where another instance on the same KV may have written a newer one.
+   */
   async get(ip: string): Promise<ActorState | null> {
     const slot = this.#slots.get(ip);
-    if (slot) return slot.state;
-    const stored = await readActors(this.#kv, [ip], this.#o.clock.now(), this.#o.ttlMs);
-    return stored.get(ip)?.state ?? null;
+    if (slot && slot.delta.length > 0) return slot.state;
+    const vs = slot?.versionstamp;
+    const stored = (await readActors(this.#kv, [ip], this.#o.clock.now(), this.#o.ttlMs)).get(ip);
+    if (!slot) return stored?.state ?? null;
+    // A clean slot takes the newer stored state (a rebase with no delta), unless it moved meanwhile.
+    if (
+      stored?.state && stored.versionstamp !== vs && this.#slots.get(ip) === slot &&
+      slot.versionstamp === vs && slot.delta.length === 0
+    ) {
+      slot.state = stored.state;
+      slot.versionstamp = stored.versionstamp;
+    }
+    return slot.state;
   }
 
   /**

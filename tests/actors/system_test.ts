@@ -289,3 +289,32 @@ Deno.test("ActorSystem - flush hands throttled anomaly updates to onAnomalies, o
     kv.close();
   }
 });
+
+Deno.test("ActorSystem - get shows a clean actor as another system on the same KV last wrote it", async () => {
+  await withKvFile(async (path) => {
+    const clock = new FakeClock(T0 + 60_000);
+    const ip = "198.51.100.9";
+    const kvA = await Deno.openKv(path);
+    const kvB = await Deno.openKv(path);
+    try {
+      const a = system(kvA, clock);
+      const b = system(kvB, clock);
+      await a.apply([failed(0, { src_ip: ip, id: "vm1.1.0" })], { instance: "a", batch: 1 });
+      await a.flush();
+      await b.apply([failed(1000, { src_ip: ip, id: "vm2.1.0" })], { instance: "b", batch: 1 });
+      await b.flush(); // conflicts with a's write, re-reads and merges: 2 events in KV
+      // a holds the actor in memory, clean but one event behind.
+      assert.equal(a.peek(ip)?.events, 1);
+      assert.equal((await a.get(ip))?.events, 2);
+      // Its next events and flush build on the state it took.
+      await a.apply([failed(2000, { src_ip: ip, id: "vm1.2.0" })], { instance: "a", batch: 2 });
+      assert.equal((await a.get(ip))?.events, 3, "unflushed events are shown from memory");
+      const st = await a.flush();
+      assert.equal(st.conflicts, 0);
+      assert.equal((await b.get(ip))?.events, 3);
+    } finally {
+      kvA.close();
+      kvB.close();
+    }
+  });
+});
