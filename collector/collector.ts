@@ -241,13 +241,19 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
           stopWaiters.push(resolve);
         });
       }
-      if (!fatal) log.info("collector: every file acknowledged up to its end", { seq: spool.ackedSeq });
+      if (!fatal) {
+        log.info("collector: every file acknowledged up to its end", { seq: spool.ackedSeq });
+        // A last heartbeat with the spool compacted, so /api/sensors does not keep a mid-run
+        // spool size for a sensor that has gone away with everything delivered.
+        await writeCheckpoint();
+        uplink.heartbeat();
+      }
     }
   } finally {
     clearInterval(flushTimer);
     clearInterval(syncTimer);
     clearTimeout(cpTimer);
-    uplink.close();
+    await uplink.closeAndFlush();
     tailer.close();
     await writeCheckpoint();
     await spool.close();

@@ -241,8 +241,11 @@ async function send(cfg: ReplayConfig, records: AsyncGenerator<ReplayRecord>): P
     }
     while (!spool.drained && !fatal) await new Promise<void>((res) => (acked = res));
     if (fatal) throw fatal;
+    // A last heartbeat with the spool empty, so /api/sensors does not keep a mid-run figure.
+    await spool.compact();
+    uplink.heartbeat();
   } finally {
-    uplink.close();
+    await uplink.closeAndFlush();
     await spool.close();
     if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }

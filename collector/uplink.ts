@@ -95,6 +95,23 @@ export class Uplink {
     this.#ws = null;
   }
 
+  /**
+   * Like close(), then waits (at most `timeoutMs`) for the close handshake: frames sent just
+   * before, such as a last heartbeat, reach the server even if the process exits right after.
+   */
+  async closeAndFlush(timeoutMs = 1000): Promise<void> {
+    const ws = this.#ws;
+    this.close();
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      ws.addEventListener("close", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+
   #connect(): void {
     if (this.#stopped) return;
     let ws: WebSocket;

@@ -65,6 +65,10 @@ Deno.test("collector - kill -9 and restart: no line lost or repeated", async () 
     const row = await sensorRow(port, "vm-kill");
     assert.equal(row?.events, total, "every line counted exactly once");
     assert.equal(row?.rejected, 0);
+    // Its last heartbeat, sent once everything was acknowledged, reports nothing left behind.
+    assert.equal(row?.connected, false);
+    assert.equal(row?.spoolBytes, 0);
+    assert.equal(row?.lagBytes, 0);
   } finally {
     for (const p of procs) await p.kill();
     await server?.proc.kill();

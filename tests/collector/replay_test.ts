@@ -76,6 +76,7 @@ Deno.test("replay - kill -9 the server three times: the server counts exactly N 
     const row = await sensorRow(port, "replay-kill");
     assert.equal(row?.events, summary.events, "each event counted exactly once");
     assert.equal(row?.rejected, 0);
+    assert.equal(row?.spoolBytes, 0, "the last heartbeat reports the drained spool");
   } finally {
     await replay?.kill();
     await server?.proc.kill();
