@@ -25,7 +25,7 @@ async function events(port: number, sensor: string): Promise<number> {
   return (await sensorRow(port, sensor))?.events ?? 0;
 }
 
-Deno.test("collector - kill -9 and restart: no line lost or repeated", async () => {
+Deno.test("collector - kill -9 and restart, rename and copytruncate rotation: no line lost or repeated", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hw-collector-" });
   const log = `${dir}/cowrie.json`;
   const state = `${dir}/state`;
@@ -56,6 +56,12 @@ Deno.test("collector - kill -9 and restart: no line lost or repeated", async () 
         // logrotate while the collector is down: the rest of the old file must still be read.
         await write(1500);
         await Deno.rename(log, `${log}.1`);
+      }
+      if (round === 2) {
+        // logrotate's copytruncate while it is down: the rest is read from the copy, then the file anew.
+        await write(1500);
+        await Deno.copyFile(log, `${log}.2`);
+        await Deno.truncate(log, 0);
       }
       await write(3000);
     }
