@@ -10,8 +10,12 @@ import { announce, log, setLogLevel } from "./lib/log.ts";
 import { startRuntime } from "./lib/runtime.ts";
 import { createApp } from "./routes/mod.ts";
 
-async function openKv(path: string | undefined): Promise<Deno.Kv> {
-  if (path && path !== ":memory:") {
+/** How long a stop waits for open requests before it flushes and exits. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
+/** Open the configured KV: a file (its folder created), `:memory:`, a KV Connect URL, or Deploy's KV. */
+export async function openKv(path: string | undefined): Promise<Deno.Kv> {
+  if (path && path !== ":memory:" && !/^https?:\/\//i.test(path)) {
     const dir = path.replace(/[^/]*$/, "");
     if (dir) await Deno.mkdir(dir, { recursive: true });
   }
@@ -65,7 +69,9 @@ export async function main(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopDemo();
-    await server.shutdown();
+    // Live streams (SSE, WebSocket subscribers) never end by themselves: requests get a few
+    // seconds, then the runtime is flushed and the exit closes what is still open.
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
     await rt.close();
     kv.close();
     Deno.exit(0);
