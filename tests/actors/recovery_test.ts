@@ -11,6 +11,7 @@ import { loadConfig } from "../../lib/config.ts";
 import { buildDetectors } from "../../lib/detectors/registry.ts";
 import { Hub } from "../../lib/hub.ts";
 import { Pipeline } from "../../lib/pipeline.ts";
+import { recoverPending } from "../../lib/recovery.ts";
 import { type Runtime, type RuntimeConfig, startRuntime } from "../../lib/runtime.ts";
 import { T0 } from "./_events.ts";
 
@@ -269,6 +270,51 @@ Deno.test("startRuntime - two instances recovering the same dead one at once do 
       }
     } finally {
       for (const s of started) s.kill();
+      kvA.close();
+      kvB.close();
+    }
+  });
+});
+
+Deno.test("recoverPending - of two starters at once, one claims a dead instance and re-applies it", async () => {
+  await withKvFile(async (path) => {
+    const ip = "198.51.100.70";
+    let kv = await Deno.openKv(path);
+    const dead = await start(kv, new FakeClock(T0));
+    try {
+      for (let seq = 1; seq <= 3; seq++) {
+        await dead.rt.pipeline.ingest({
+          sensor: "vm1",
+          source: "cowrie",
+          seq,
+          records: failures(ip, 4, seq * 100),
+        });
+      }
+    } finally {
+      dead.kill();
+      kv.close();
+    }
+    const kvA = await Deno.openKv(path);
+    const kvB = await Deno.openKv(path);
+    try {
+      const clock = new FakeClock(T0 + 60_000);
+      const pipeline = (kv: Deno.Kv, instance: string) =>
+        new Pipeline({
+          kv,
+          clock,
+          actors: new ActorSystem(kv, { clock, detectors: buildDetectors() }),
+          hub: new Hub(),
+          instance,
+          retentionMs: 86_400_000,
+        });
+      const counts = await Promise.all([
+        recoverPending(kvA, pipeline(kvA, "a"), "a", clock),
+        recoverPending(kvB, pipeline(kvB, "b"), "b", clock),
+      ]);
+      assert.deepEqual(counts.toSorted(), [0, 12], "one re-applied all 12 events, the other none");
+      assert.deepEqual(await pendingKeys(kvA), []);
+      assert.equal((await kvA.get(keys.recoveryClaim(dead.rt.instance))).value, null, "the claim is gone");
+    } finally {
       kvA.close();
       kvB.close();
     }
