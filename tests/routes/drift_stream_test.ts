@@ -55,3 +55,34 @@ Deno.test("GET /api/stream - a drift arrives as an SSE `event: drift` with what 
     await server.close();
   }
 });
+
+Deno.test("GET /api/stream - a drift detected by another instance on the same KV reaches this one's subscribers", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await startServer({ kvPath: `${dir}/hw.kv`, clock: new FakeClock(T) });
+  const b = await startServer({ kvPath: `${dir}/hw.kv`, clock: new FakeClock(T) });
+  const ac = new AbortController();
+  try {
+    let events: { event: string; data: string }[] = [];
+    const reading = readSse(
+      `${a.url}/api/stream?type=drift`,
+      (evs) => (events = evs).some((e) => e.event === "drift"),
+      ac.signal,
+    );
+    while (a.rt.hub.subscribers === 0) await new Promise((r) => setTimeout(r, 10));
+    const records = [...connects(0, 20, 30), ...connects(20, 15, 150)];
+    for (let i = 0; i < records.length; i += 100) {
+      await b.rt.pipeline.ingest({ sensor: "vm1", source: "cowrie", records: records.slice(i, i + 100) });
+    }
+    await reading;
+    assert.equal(a.rt.hub.published, 0, "a raised nothing itself");
+    const d = JSON.parse(events.find((e) => e.event === "drift")!.data);
+    assert.equal(d.type, "drift");
+    assert.ok(a.rt.feed.stats.received.drift >= 1);
+    assert.equal(b.rt.feed.stats.received.drift, 0, "b's own drift is not relayed back to it");
+  } finally {
+    ac.abort();
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
