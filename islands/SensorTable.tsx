@@ -49,21 +49,27 @@ export function SensorTable({ initial, full = false, refreshMs = 5000 }: SensorT
             <tr key={s.sensor} data-sensor={s.sensor}>
               <th scope="row">
                 {s.sensor}
-                {s.role && <span class="muted">· {s.role}</span>}
+                {s.role && <span class="muted">{` · ${s.role}`}</span>}
               </th>
               <td>
                 <span class={`badge ${s.connected ? "live" : "offline"}`}>
                   {s.connected ? "connected" : "disconnected"}
                 </span>
               </td>
-              <td class="num">{formatCount(s.events)}</td>
-              <td class="num">{formatBytes(s.lagBytes)}</td>
-              <td class="num">{formatBytes(s.spoolBytes)}</td>
-              {full && <td class="num">{formatCount(s.rejected)}</td>}
-              {full && <td class="num">{formatCount(s.dropped)}</td>}
-              {full && <td class="num">{formatCount(s.lastSeq)}</td>}
-              <td>{s.lastEventTs ? <Time iso={s.lastEventTs} /> : <span class="muted">never</span>}</td>
-              {full && <td>{s.lastSeen ? <Time iso={s.lastSeen} /> : <span class="muted">never</span>}</td>}
+              <td class="num" data-label="Events">{formatCount(s.events)}</td>
+              <td class="num" data-label="Lag">{formatBytes(s.lagBytes)}</td>
+              <td class="num" data-label="Spool">{formatBytes(s.spoolBytes)}</td>
+              {full && <td class="num" data-label="Rejected">{formatCount(s.rejected)}</td>}
+              {full && <td class="num" data-label="Dropped">{formatCount(s.dropped)}</td>}
+              {full && <td class="num" data-label="Last seq">{formatCount(s.lastSeq)}</td>}
+              <td data-label="Last event">
+                {s.lastEventTs ? <Time iso={s.lastEventTs} /> : <span class="muted">never</span>}
+              </td>
+              {full && (
+                <td data-label="Last heard">
+                  {s.lastSeen ? <Time iso={s.lastSeen} /> : <span class="muted">never</span>}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

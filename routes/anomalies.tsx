@@ -130,7 +130,7 @@ export function anomaliesRoutes(rt: Runtime): Hono {
                       {a.ip === "*"
                         ? <span class="muted">global</span>
                         : <a class="mono" href={`/ip/${encodeURIComponent(a.ip)}`}>{a.ip}</a>}
-                      {a.sensor && <span class="muted">· {a.sensor}</span>}
+                      {a.sensor && <span class="muted">{` · ${a.sensor}`}</span>}
                     </td>
                     <td class="reason">{a.reason}</td>
                     <td class="num score">{a.score}</td>

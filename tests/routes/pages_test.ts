@@ -57,6 +57,8 @@ Deno.test("pages - the anomaly history pages with a cursor and keeps its filters
     await res.body?.cancel();
     const first = await (await fetch(`${srv.url}/anomalies?type=brute_force`)).text();
     assert.equal(first.match(/<tr data-id=/g)?.length, 50);
+    // The sensor follows the source with a spaced separator ("198.51.100.1 · p").
+    assert.match(first, /<\/a><span class="muted"> · p<\/span>/);
     const older = /href="(\/anomalies\?[^"]*cursor=[^"]*)" rel="next"/.exec(first);
     assert.ok(older, "an Older link");
     const href = older[1].replaceAll("&amp;", "&");
