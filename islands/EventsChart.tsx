@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useThemeChange } from "./_theme.ts";
-import { formatCount, formatLocal, formatUtc } from "../lib/format.ts";
+import { formatAxis, formatCount, formatUtc } from "../lib/format.ts";
 import type { Timeline } from "../lib/stats_query.ts";
 
 export interface EventsChartProps {
@@ -57,7 +57,10 @@ export function EventsChart(
     import("./_chart.ts").then(({ Chart, colourOf, themeColours }) => {
       if (cancelled || !canvas.current) return;
       const { fg, grid } = themeColours(canvas.current);
-      const labels = data.buckets.map((b) => formatLocal(b.ts, "time").slice(0, 5));
+      const span = data.buckets.length
+        ? Date.parse(data.buckets.at(-1)!.ts) - Date.parse(data.buckets[0].ts)
+        : 0;
+      const labels = data.buckets.map((b) => formatAxis(Date.parse(b.ts), span));
       const datasets = data.kinds.map((k) => ({
         label: k.replaceAll("_", " "),
         data: data.buckets.map((b) => b.kinds[k] ?? 0),

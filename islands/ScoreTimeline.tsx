@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useThemeChange } from "./_theme.ts";
-import { formatCount, formatLocal } from "../lib/format.ts";
+import { formatAxis, formatCount, formatLocal } from "../lib/format.ts";
 import type { Anomaly } from "../lib/schema.ts";
 
 export interface ScoreTimelineProps {
@@ -23,6 +23,8 @@ export function ScoreTimeline(
   const canvas = useRef<HTMLCanvasElement>(null);
   // deno-lint-ignore no-explicit-any
   const chart = useRef<any>(null);
+  /** The x axis' span, read by the tick labels (dates appear past a day). */
+  const span = useRef(0);
   const theme = useThemeChange(chart);
 
   useEffect(() => {
@@ -32,8 +34,10 @@ export function ScoreTimeline(
     const timer = setInterval(async () => {
       try {
         // since may be a duration: resolve it here, /api/anomalies takes times.
-        const d = since && /^\d+[smhd]$/.test(since) ? Date.now() - durationMs(since) : since;
+        const relative = since !== undefined && /^\d+[smhd]$/.test(since);
+        const d = relative ? Date.now() - durationMs(since) : since;
         if (d) q.set("since", String(d));
+        if (relative) q.set("until", String(Date.now()));
         const res = await fetch(`/api/anomalies?${q}`);
         if (res.ok && !stopped) setItems((await res.json()).items);
       } catch { /* offline: keep the last data */ }
@@ -63,6 +67,7 @@ export function ScoreTimeline(
       const xRange = xs.length
         ? { suggestedMin: Math.min(...xs) - 60_000, suggestedMax: Math.max(...xs) + 60_000 }
         : {};
+      span.current = xs.length ? Math.max(...xs) - Math.min(...xs) + 120_000 : 0;
       if (chart.current) {
         Object.assign(chart.current.options.scales.x, xRange);
         chart.current.data.datasets = datasets;
@@ -83,7 +88,7 @@ export function ScoreTimeline(
               ticks: {
                 color: fg,
                 maxTicksLimit: 8,
-                callback: (v) => formatLocal(Number(v), "time"),
+                callback: (v) => formatAxis(Number(v), span.current, true),
               },
               grid: { color: grid },
             },
@@ -113,7 +118,9 @@ export function ScoreTimeline(
         <span class="muted">
           {items.length === 0
             ? "no anomalies in range"
-            : `${formatCount(items.length)} anomalies; highest score ${top}`}
+            : `${formatCount(items.length)} ${
+              items.length === 1 ? "anomaly" : "anomalies"
+            }; highest score ${top}`}
         </span>
       </figcaption>
       <div class="chart-box">

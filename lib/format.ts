@@ -65,6 +65,21 @@ export function formatLocal(iso: string | number, style: TimeStyle = "datetime")
   return new Intl.DateTimeFormat(undefined, opts).format(d);
 }
 
+/**
+ * A chart axis label in the viewer's zone: the time of day ("22:05", or "22:05:30" with
+ * `seconds`) while the axis spans at most a day, else with the date ("Dec 4, 22:05"), so that
+ * labels of a 7-day range do not repeat the same times for different days.
+ */
+export function formatAxis(ms: number, spanMs: number, seconds = false): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return String(ms);
+  const time: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  if (spanMs > 86_400_000) {
+    return new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", ...time }).format(d);
+  }
+  return new Intl.DateTimeFormat(undefined, seconds ? { ...time, second: "2-digit" } : time).format(d);
+}
+
 /** The server's rendering of a time: UTC, time of day only for `time`. */
 export function formatServer(iso: string | number, style: TimeStyle = "datetime"): string {
   const full = formatUtc(iso);

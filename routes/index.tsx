@@ -48,7 +48,8 @@ export function indexRoutes(rt: Runtime): Hono {
       listAnomalies(rt.kv, { limit: 50 }),
       summary(rt.kv, rt.clock, rt.meter),
       timeline(rt.kv, since, now, parseDuration(bucket)!),
-      listAnomalies(rt.kv, { since, limit: 500 }),
+      // Until now: a sensor whose clock runs ahead must not put "future" points on a "last 1h" chart.
+      listAnomalies(rt.kv, { since, until: now, limit: 500 }),
       rt.sensors.list(),
       ...TOPS.map((t) => topValues(rt.kv, t.field, since, now, 10)),
     ]);

@@ -86,3 +86,30 @@ Deno.test("pages - a bad cursor is an HTML 400 page, not JSON", async () => {
     await srv.close();
   }
 });
+
+Deno.test("pages - the dashboard's score chart for the last hour leaves out anomalies dated in the future", async () => {
+  const srv = await startServer();
+  try {
+    // A sensor whose clock runs two days ahead.
+    const ahead = Date.now() + 2 * 86_400_000;
+    const body = Array.from(
+      { length: 6 },
+      (_, j) =>
+        JSON.stringify(cowrie("cowrie.login.failed", "198.51.100.9", ahead + j * 1000, {
+          username: "root",
+          password: `p${j}`,
+        })),
+    ).join("\n");
+    const res = await fetch(`${srv.url}/api/ingest?source=cowrie&sensor=p`, {
+      method: "POST",
+      body,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal((await res.json()).accepted, 6);
+    const html = await (await fetch(`${srv.url}/?range=1h`)).text();
+    assert.equal(html.match(/<li class="anomaly sev-/g)?.length, 1, "the feed still lists it");
+    assert.match(html, /Anomaly scores, last 1h<\/h2><span class="muted">no anomalies in range/);
+  } finally {
+    await srv.close();
+  }
+});
