@@ -19,6 +19,8 @@ export const COALESCE_MS = 75;
 export const HEARTBEAT_MS = 15_000;
 /** Per-subscriber queue: past it the oldest message is dropped and counted. */
 export const QUEUE_CAP = 256;
+/** A WebSocket subscriber with more than this unsent is not given more (its queue fills instead). */
+export const MAX_BUFFERED_BYTES = 64 * 1024;
 
 function filterOf(q: Record<string, string>): HubFilter {
   const types = (q.type ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -70,30 +72,24 @@ export function streamRoutes(rt: Runtime): Hono {
     const lastId = c.req.header("last-event-id") ?? c.req.query("lastEventId");
     const after = lastId && /^\d+$/.test(lastId) ? Number(lastId) : undefined;
     const sub = rt.hub.subscribe(filter, QUEUE_CAP, after);
-    // A client that leaves cancels the body stream (Deno calls `cancel`); that ends the loop.
+    // A client that leaves cancels the body stream (Deno calls `cancel`), which ends the pulls.
     // (Deno.serve's legacy request.signal also fires on normal completion, so it is not used.)
     const abort = new AbortController();
     const enc = new TextEncoder();
+    const last = { at: 0 };
+    // Pulled, not pushed: the next frame is taken only once the connection took the last one,
+    // so a client that stops reading fills its bounded queue (oldest dropped and counted), not
+    // a stream buffer without bound.
     const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
+      start(controller) {
         controller.enqueue(enc.encode(`retry: 2000\n${encodeSseComment("connected")}`));
-        const last = { at: 0 };
-        try {
-          while (!abort.signal.aborted) {
-            const msgs = await nextFrames(sub, abort.signal, last);
-            if (abort.signal.aborted) break;
-            let text = msgs.length === 0 ? encodeSseComment("heartbeat") : "";
-            for (const m of msgs) text += encodeSse({ event: m.event, id: String(m.seq), data: m.json });
-            controller.enqueue(enc.encode(text));
-          }
-        } catch {
-          // The stream was cancelled under us.
-        } finally {
-          sub.close();
-          try {
-            controller.close();
-          } catch { /* already closed */ }
-        }
+      },
+      async pull(controller) {
+        const msgs = await nextFrames(sub, abort.signal, last);
+        if (abort.signal.aborted) return;
+        let text = msgs.length === 0 ? encodeSseComment("heartbeat") : "";
+        for (const m of msgs) text += encodeSse({ event: m.event, id: String(m.seq), data: m.json });
+        controller.enqueue(enc.encode(text));
       },
       cancel() {
         abort.abort();
@@ -123,6 +119,11 @@ export function streamRoutes(rt: Runtime): Hono {
       const last = { at: 0 };
       try {
         while (!abort.signal.aborted && socket.readyState === WebSocket.OPEN) {
+          // A client that does not read leaves sends buffered: wait, so its queue drops instead.
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+            await sleep(COALESCE_MS, abort.signal);
+            continue;
+          }
           const msgs = await nextFrames(sub, abort.signal, last);
           if (socket.readyState !== WebSocket.OPEN) break;
           if (msgs.length === 0) {
