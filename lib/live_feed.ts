@@ -94,7 +94,7 @@ export class LiveFeed {
   #writing: Promise<unknown> = Promise.resolve();
   /** Per other instance, the newest seq relayed. */
   readonly #cursors = new Map<string, number>();
-  /** Head at start, and this instance's bumps since: the head minus both is everyone else's. */
+  /** Head at start, and this instance's bumps since (landed or in flight): the head minus both is everyone else's. */
   #base = 0n;
   #own = 0n;
   #othersSeen = 0n;
@@ -145,11 +145,17 @@ export class LiveFeed {
       put();
       op.set(keys.feedSource(this.#o.instance), { seq: this.#seq, at } satisfies FeedSource, { expireIn });
       op.sum(keys.feedHead(), 1n);
-      const res = await retryLocked(() => op.commit());
-      if (res.ok) {
-        this.#own++;
-        this.stats.written++;
+      // Counted before it lands: a head read meanwhile then looks like fewer others, never more.
+      this.#own++;
+      let res;
+      try {
+        res = await retryLocked(() => op.commit());
+      } catch (e) {
+        this.#own--;
+        throw e;
       }
+      if (res.ok) this.stats.written++;
+      else this.#own--;
       return res;
     });
     this.#writing = run.catch(() => {});
@@ -216,11 +222,14 @@ export class LiveFeed {
     }
   }
 
-  /** A head value was seen: read when it moved by more than this instance's own commits. */
+  /**
+   * A head value was seen: read when it moved by more than this instance's own commits. While
+   * one of ours is in flight the others look one fewer; the head moves again when it lands, and
+   * that observation (watch or poll) triggers the read.
+   */
   #observe(head: bigint): void {
     const others = head - this.#base - this.#own;
-    // A head read before one of our commits landed looks like less; reading then is harmless.
-    if (others === this.#othersSeen) return;
+    if (others <= this.#othersSeen) return;
     this.#othersSeen = others;
     this.#schedule();
   }
