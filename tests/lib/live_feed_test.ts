@@ -158,3 +158,20 @@ Deno.test("LiveFeed - relayed messages reach subscribers but not taps (metrics, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("LiveFeed - its own commits do not make an instance read the feed", async () => {
+  const dir = await Deno.makeTempDir();
+  const p = await pair(dir);
+  try {
+    await p.a.feed.start();
+    await p.b.feed.start();
+    for (let i = 0; i < 30; i++) await raise(p.a, [anomaly(`brute_force-vm1.${i}.4`)]);
+    await raise(p.b, [anomaly("brute_force-vm2.1.4")]);
+    await until("a relays b's anomaly", () => p.a.hub.received === 1);
+    // One pass for b's commit (a watch and a poll may both see it before the pass ends).
+    assert.ok(p.a.feed.stats.reads <= 2, `a read ${p.a.feed.stats.reads} times`);
+  } finally {
+    await p.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
