@@ -89,14 +89,14 @@ const KNOWN_SAVE_MS = 30_000;
 const MODEL_CHECKPOINT_MS = 60_000;
 
 /**
- * How often the live feed reads its head on a local KV file: SQLite's `kv.watch` sees the
- * isolates of this process, not other processes on the file.
+ * How often the live feed also reads its head (ms). On a local KV file SQLite's `kv.watch`
+ * sees the isolates of this process, not other processes on the file: poll often. Over KV
+ * Connect (`denokv`) the watch should deliver; a slow poll is the safety net. Deploy's hosted
+ * KV (no path) and `:memory:` rely on the watch alone.
  */
-const FEED_POLL_MS = 250;
-
-/** A KV file on this machine (not `:memory:`, not a KV Connect URL, not Deploy's hosted KV). */
-function isLocalFile(path: string | undefined): boolean {
-  return path !== undefined && path !== ":memory:" && !/^https?:\/\//i.test(path);
+function feedPollMs(kvPath: string | undefined): number {
+  if (kvPath === undefined || kvPath === ":memory:") return 0;
+  return /^https?:\/\//i.test(kvPath) ? 1000 : 250;
 }
 
 /** Build and start a runtime on an open KV. Recovers unflushed batches of dead instances first. */
@@ -120,7 +120,7 @@ export async function startRuntime(
   const feed = new LiveFeed(kv, hub, {
     instance,
     clock,
-    pollMs: isLocalFile(config.kvPath) ? FEED_POLL_MS : 0,
+    pollMs: feedPollMs(config.kvPath),
   });
   const pipeline = new Pipeline({ kv, clock, actors, hub, instance, retentionMs: config.retentionMs, feed });
   const enricher = await createEnricher(kv, config.enrichment, () => clock.now());
