@@ -4,8 +4,8 @@
  * | key | value |
  * |---|---|
  * | ["actor", ip] | ActorState |
- * | ["ev", ts, id] | NormalisedEvent (global, by event time) |
- * | ["ev_ip", ip, ts, id] | NormalisedEvent (per source IP) |
+ * | ["evb", maxTs, blockId] | EventBlock: a slice of a stored batch, listed by its newest event (lib/event_log.ts) |
+ * | ["evb_ip", ip, maxTs, blockId] | EventBlock: the same block's events of one source IP |
  * | ["an", id] | Anomaly |
  * | ["an_ts", ts, id] / ["an_ip", ip, ts, id] | Anomaly (indexes by raise time) |
  * | ["sensor_seq", sensor] | { seq } high-water mark of acknowledged batches |
@@ -35,10 +35,10 @@ export const keys = {
   enrichment: (provider: string, ip: string): Deno.KvKey => ["enrich", provider, ip],
   actor: (ip: string): Deno.KvKey => ["actor", ip],
   actorPrefix: (): Deno.KvKey => ["actor"],
-  event: (ts: number, id: string): Deno.KvKey => ["ev", ts, id],
-  eventPrefix: (): Deno.KvKey => ["ev"],
-  eventByIp: (ip: string, ts: number, id: string): Deno.KvKey => ["ev_ip", ip, ts, id],
-  eventByIpPrefix: (ip: string): Deno.KvKey => ["ev_ip", ip],
+  eventBlock: (maxTs: number, id: string): Deno.KvKey => ["evb", maxTs, id],
+  eventBlockPrefix: (): Deno.KvKey => ["evb"],
+  eventBlockByIp: (ip: string, maxTs: number, id: string): Deno.KvKey => ["evb_ip", ip, maxTs, id],
+  eventBlockByIpPrefix: (ip: string): Deno.KvKey => ["evb_ip", ip],
   anomaly: (id: string): Deno.KvKey => ["an", id],
   anomalyByTs: (ts: number, id: string): Deno.KvKey => ["an_ts", ts, id],
   anomalyByTsPrefix: (): Deno.KvKey => ["an_ts"],

@@ -8,8 +8,7 @@
  * events is a honeypot unless configured otherwise. Sensors with no known role are ignored.
  */
 import type { ActorState } from "../actors/actor.ts";
-import { keys } from "../actors/keys.ts";
-import { retryLocked } from "../actors/store.ts";
+import { scanEvents } from "./event_log.ts";
 import type { BatchObserver, ObservedBatch } from "./pipeline.ts";
 import type { Anomaly, NormalisedEvent, Severity } from "./schema.ts";
 import { toIso } from "./timestamp.ts";
@@ -103,12 +102,10 @@ async function honeypotSide(
   isHoneypot: (e: NormalisedEvent) => boolean,
 ): Promise<NormalisedEvent[]> {
   const out: NormalisedEvent[] = [];
-  const iter = kv.list<NormalisedEvent>({ prefix: keys.eventByIpPrefix(ip) }, { reverse: true, limit: 500 });
-  for (;;) {
-    const r = await retryLocked(() => iter.next());
-    if (r.done) break;
-    if (isHoneypot(r.value.value)) out.push(r.value.value);
-    if (out.length >= 10) break;
+  let scanned = 0;
+  for await (const e of scanEvents(kv, { ip })) {
+    if (isHoneypot(e)) out.push(e);
+    if (out.length >= 10 || ++scanned >= 500) break;
   }
   return out;
 }

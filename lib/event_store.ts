@@ -1,16 +1,20 @@
 /**
- * Durable storage of ingested events in Deno KV: the event log (global and per IP), the
- * per-sensor dedup high-water mark and counters, and the pending-batch markers that let a
- * restarted server re-apply events whose actor state was not yet flushed.
+ * Durable storage of ingested batches in Deno KV: the event log (in blocks, global and per
+ * IP: lib/event_log.ts), the per-sensor dedup high-water mark and counters, and the
+ * pending-batch markers that let a restarted server re-apply events whose actor state was
+ * not yet flushed.
  */
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
 import { listLocked } from "./list_locked.ts";
+import { type BlockRef, prepareBlocks, type PreparedBlock, readBlocks, writeBlock } from "./event_log.ts";
 import type { NormalisedEvent } from "./schema.ts";
 
 /** Bounds of one atomic commit (KV allows 1000 mutations and 800 KiB). */
 const MAX_MUTATIONS = 900;
 const MAX_BYTES = 600_000;
+/** KV allows 80 KiB of keys per commit; per-IP block keys are ~60-120 bytes each. */
+const MAX_KEY_BYTES = 60_000;
 
 export interface BatchToStore {
   sensor: string;
@@ -28,40 +32,42 @@ export interface BatchToStore {
 /** Outcome of storing a batch: stored, or a repeat of an already stored `seq`. */
 export type StoreOutcome = "stored" | "duplicate";
 
-/** A pending marker: the keys of a batch's events, in order. */
+/** A pending marker: the blocks of a batch, in order. */
 export interface PendingBatch {
-  events: [ts: number, id: string][];
+  blocks: BlockRef[];
 }
 
 /**
  * Store a batch durably. With a `seq`, the sensor's high-water mark is checked and moved in
- * the same commit as the batch's last events, so a resent batch is stored once. Event ids
+ * the same commit as the batch's last block, so a resent batch is stored once. Block names
  * are deterministic per (sensor, seq), so a batch split over several commits and resent
  * after a crash overwrites the same keys.
  */
 export async function storeBatch(kv: Deno.Kv, b: BatchToStore): Promise<StoreOutcome> {
   const seqKey = keys.sensorSeq(b.sensor);
-  const chunks = chunkEvents(b.events);
+  const batchId = b.seq !== undefined ? `${b.sensor}.${b.seq}` : `${b.sensor}.${b.instance}.${b.batch}`;
+  const blocks = prepareBlocks(batchId, b.events);
+  const commits = groupBlocks(blocks);
   for (;;) {
     let seqEntry: Deno.KvEntryMaybe<{ seq: number }> | null = null;
     if (b.seq !== undefined) {
       seqEntry = await retryLocked(() => kv.get<{ seq: number }>(seqKey));
       if (seqEntry.value && seqEntry.value.seq >= b.seq) return "duplicate";
     }
-    for (let c = 0; c < chunks.length - 1; c++) {
+    for (let c = 0; c < commits.length - 1; c++) {
       const op = kv.atomic();
-      for (const ev of chunks[c]) setEvent(op, ev, b.retentionMs);
+      for (const blk of commits[c]) writeBlock(op, blk, b.retentionMs);
       await retryLocked(() => op.commit());
     }
     const op = kv.atomic();
-    for (const ev of chunks.at(-1) ?? []) setEvent(op, ev, b.retentionMs);
+    for (const blk of commits.at(-1) ?? []) writeBlock(op, blk, b.retentionMs);
     if (seqEntry) {
       op.check(seqEntry);
       op.set(seqKey, { seq: b.seq });
     }
     if (b.events.length > 0) {
       op.sum(keys.sensorEvents(b.sensor), BigInt(b.events.length));
-      const pending: PendingBatch = { events: b.events.map((e) => [e.ts, e.id]) };
+      const pending: PendingBatch = { blocks: blocks.map((blk) => blk.ref) };
       op.set(keys.pending(b.instance, b.batch), pending);
     }
     if (b.rejected > 0) op.sum(keys.sensorRejected(b.sensor), BigInt(b.rejected));
@@ -71,25 +77,28 @@ export async function storeBatch(kv: Deno.Kv, b: BatchToStore): Promise<StoreOut
   }
 }
 
-function setEvent(op: Deno.AtomicOperation, ev: NormalisedEvent, retentionMs: number): void {
-  op.set(keys.event(ev.ts, ev.id), ev, { expireIn: retentionMs });
-  op.set(keys.eventByIp(ev.src_ip, ev.ts, ev.id), ev, { expireIn: retentionMs });
-}
-
-/** Split events so each commit stays inside KV's limits (two mutations per event). */
-function chunkEvents(events: readonly NormalisedEvent[]): NormalisedEvent[][] {
-  const out: NormalisedEvent[][] = [[]];
+/** Group blocks into commits inside KV's limits (a block is one key plus one per IP in it). */
+function groupBlocks(blocks: readonly PreparedBlock[]): PreparedBlock[][] {
+  const out: PreparedBlock[][] = [[]];
+  let mutations = 0;
   let bytes = 0;
-  for (const ev of events) {
-    const size = 2 * (JSON.stringify(ev).length + 64);
-    const cur = out[out.length - 1];
-    if (cur.length > 0 && ((cur.length + 1) * 2 > MAX_MUTATIONS - 10 || bytes + size > MAX_BYTES)) {
-      out.push([ev]);
-      bytes = size;
-    } else {
-      cur.push(ev);
-      bytes += size;
+  let keyBytes = 0;
+  for (const blk of blocks) {
+    const m = 1 + blk.byIp.size;
+    const size = 2 * blk.bytes + 64 * m;
+    let kb = 40 + blk.ref[1].length;
+    for (const ip of blk.byIp.keys()) kb += 40 + ip.length + blk.ref[1].length;
+    const full = mutations + m > MAX_MUTATIONS || bytes + size > MAX_BYTES || keyBytes + kb > MAX_KEY_BYTES;
+    if (out.at(-1)!.length > 0 && full) {
+      out.push([]);
+      mutations = 0;
+      bytes = 0;
+      keyBytes = 0;
     }
+    out.at(-1)!.push(blk);
+    mutations += m;
+    bytes += size;
+    keyBytes += kb;
   }
   return out;
 }
@@ -138,13 +147,8 @@ export async function clearPending(kv: Deno.Kv, instance: string, batch: number)
   return n;
 }
 
-/** Read the stored events of a pending batch (in order; missing ones skipped). */
-export async function readPendingEvents(kv: Deno.Kv, p: PendingBatch): Promise<NormalisedEvent[]> {
-  const out: NormalisedEvent[] = [];
-  for (let i = 0; i < p.events.length; i += 10) {
-    const ks = p.events.slice(i, i + 10).map(([ts, id]) => keys.event(ts, id));
-    const got = await retryLocked(() => kv.getMany<NormalisedEvent[]>(ks));
-    for (const e of got) if (e.value) out.push(e.value);
-  }
-  return out;
+/** Read the stored events of a pending batch (in order; missing blocks skipped). */
+export function readPendingEvents(kv: Deno.Kv, p: PendingBatch): Promise<NormalisedEvent[]> {
+  // Markers written before the block layout list event keys; those events are not in blocks.
+  return readBlocks(kv, p.blocks ?? []);
 }

@@ -13,8 +13,9 @@
 import { keys } from "../actors/keys.ts";
 import { retryLocked, type StoredValue } from "../actors/store.ts";
 import type { Clock } from "./clock.ts";
+import { deleteBlockKeys, type EventBlock } from "./event_log.ts";
 import { TOP_FIELDS } from "./stats.ts";
-import type { Anomaly, NormalisedEvent } from "./schema.ts";
+import type { Anomaly } from "./schema.ts";
 
 export interface SweepOptions {
   kv: Deno.Kv;
@@ -68,13 +69,16 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const d = new Deleter(o.kv);
   const out: SweepResult = { events: 0, anomalies: 0, actors: 0, actorsStored: 0, other: 0 };
 
-  // Events: ["ev", ts, id] is ordered by event time, so the expired ones are one range.
-  const evs = o.kv.list<NormalisedEvent>({ start: keys.eventPrefix(), end: [...keys.eventPrefix(), cutoff] });
-  for await (const e of evs) {
+  // Event blocks are listed by their newest event: the wholly expired ones are one range.
+  const blocks = o.kv.list<EventBlock>({
+    start: keys.eventBlockPrefix(),
+    end: [...keys.eventBlockPrefix(), cutoff],
+  });
+  for await (const e of blocks) {
     if (d.deleted >= max) break;
-    const [, ts, id] = e.key as [string, number, string];
-    await d.delete(e.key, keys.eventByIp(e.value.src_ip, ts, id));
-    out.events++;
+    const [, maxTs, id] = e.key as [string, number, string];
+    await d.delete(...deleteBlockKeys([maxTs, id], e.value));
+    out.events += e.value.events.length;
   }
 
   // Anomalies: indexed by raise time; one still being updated is kept until its last update expires.

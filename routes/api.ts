@@ -5,11 +5,11 @@ import { actorFeatures, publicAnomaly } from "../actors/actor.ts";
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
 import { listAnomalies } from "../lib/anomaly_store.ts";
+import { pageEvents } from "../lib/event_log.ts";
 import { HttpError } from "../lib/http_error.ts";
 import { normaliseIp } from "../lib/ip.ts";
-import { page } from "../lib/paging.ts";
 import type { Runtime } from "../lib/runtime.ts";
-import { type NormalisedEvent, Severity } from "../lib/schema.ts";
+import { Severity } from "../lib/schema.ts";
 import { parseTimestamp, toIso } from "../lib/timestamp.ts";
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
@@ -96,16 +96,16 @@ export function apiRoutes(rt: Runtime): Hono {
 
   app.get("/api/events", async (c) => {
     const q = c.req.query();
-    const ip = ipParam("ip", q.ip);
-    const prefix = ip ? keys.eventByIpPrefix(ip) : keys.eventPrefix();
-    const since = timeParam("since", q.since);
-    const until = timeParam("until", q.until);
-    const result = await page<NormalisedEvent>(
+    const result = await pageEvents(
       rt.kv,
-      { start: [...prefix, since ?? 0], end: [...prefix, (until ?? 8.64e15) + 1] },
+      {
+        ip: ipParam("ip", q.ip),
+        since: timeParam("since", q.since),
+        until: timeParam("until", q.until),
+        filter: q.kind ? (e) => e.kind === q.kind : undefined,
+      },
       limitParam(q.limit),
       q.cursor || undefined,
-      q.kind ? (e) => e.kind === q.kind : undefined,
     );
     return c.json(result);
   });

@@ -5,11 +5,10 @@
  */
 import { Hono } from "hono";
 import { renderToString } from "preact-render-to-string";
-import { keys } from "../actors/keys.ts";
-import { retryLocked } from "../actors/store.ts";
 import { EdaReport } from "../components/EdaReport.tsx";
 import { parseDuration } from "../lib/duration.ts";
 import { analyze } from "../lib/eda/analyze.ts";
+import { newestEvents } from "../lib/event_log.ts";
 import { HttpError } from "../lib/http_error.ts";
 import type { Runtime } from "../lib/runtime.ts";
 import type { NormalisedEvent } from "../lib/schema.ts";
@@ -38,23 +37,13 @@ function bound(name: string, v: string | undefined, now: number, def: number): n
 }
 
 /** The newest `max` stored events with `since <= ts <= until`, in time order. */
-export async function readRange(kv: Deno.Kv, since: number, until: number, max: number) {
-  const out: NormalisedEvent[] = [];
-  const iter = kv.list<NormalisedEvent>(
-    { start: [...keys.eventPrefix(), since], end: [...keys.eventPrefix(), until + 1] },
-    { reverse: true, limit: max + 1, batchSize: 500 },
-  );
-  let truncated = false;
-  for (;;) {
-    const r = await retryLocked(() => iter.next());
-    if (r.done) break;
-    if (out.length >= max) {
-      truncated = true;
-      break;
-    }
-    out.push(r.value.value);
-  }
-  return { events: out.reverse(), truncated };
+export function readRange(
+  kv: Deno.Kv,
+  since: number,
+  until: number,
+  max: number,
+): Promise<{ events: NormalisedEvent[]; truncated: boolean }> {
+  return newestEvents(kv, { since, until }, max);
 }
 
 export function exploreRoutes(rt: Runtime): Hono {

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { keys } from "../actors/keys.ts";
 import { retryLocked } from "../actors/store.ts";
 import { parseDuration } from "../lib/duration.ts";
+import { scanEvents } from "../lib/event_log.ts";
 import { blocklistEntries, renderBlocklist } from "../lib/export/blocklist.ts";
 import { type Columns, type ExportFormat, exportStream } from "../lib/export/stream.ts";
 import { stixBundle } from "../lib/export/stix.ts";
@@ -169,19 +170,16 @@ export function exportRoutes(rt: Runtime): Hono {
   }
 
   function eventsExport(q: Record<string, string>, format: ExportFormat): Response {
-    const ip = ipParam("ip", q.ip);
-    const prefix = ip ? keys.eventByIpPrefix(ip) : keys.eventPrefix();
-    const since = timeParam("since", q.since);
-    const until = timeParam("until", q.until);
     const kind = q.kind || undefined;
     const sensor = q.sensor || undefined;
+    const rows = scanEvents(rt.kv, {
+      ip: ipParam("ip", q.ip),
+      since: timeParam("since", q.since),
+      until: timeParam("until", q.until),
+      filter: (e) => (!kind || e.kind === kind) && (!sensor || e.sensor === sensor),
+    });
     const body = exportStream<NormalisedEvent>(
-      {
-        kv: rt.kv,
-        selector: { start: [...prefix, since ?? 0], end: [...prefix, (until ?? 8.64e15) + 1] },
-        filter: (e) => (!kind || e.kind === kind) && (!sensor || e.sensor === sensor),
-        limit: exportLimit(q.limit),
-      },
+      { kv: rt.kv, rows, limit: exportLimit(q.limit) },
       format,
       EVENT_COLUMNS,
     );

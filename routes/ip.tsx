@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import { actorFeatures } from "../actors/actor.ts";
-import { keys } from "../actors/keys.ts";
 import { Time } from "../components/Time.tsx";
 import { sessionsOf, Transcript } from "../components/Transcript.tsx";
 import { FeedbackButtons } from "../islands/FeedbackButtons.tsx";
@@ -13,13 +12,12 @@ import { ScoreTimeline } from "../islands/ScoreTimeline.tsx";
 import { SessionReplay } from "../islands/SessionReplay.tsx";
 import { replaySessions } from "../lib/session_replay.ts";
 import { listAnomalies } from "../lib/anomaly_store.ts";
+import { pageEvents } from "../lib/event_log.ts";
 import { withFeedback } from "../lib/feedback.ts";
 import { formatCount } from "../lib/format.ts";
 import { Island } from "../lib/island.tsx";
 import { normaliseIp } from "../lib/ip.ts";
-import { page } from "../lib/paging.ts";
 import type { Runtime } from "../lib/runtime.ts";
-import type { NormalisedEvent } from "../lib/schema.ts";
 import { type RelatedIp, relatedIps } from "../lib/stats_query.ts";
 import { toIso } from "../lib/timestamp.ts";
 import { Layout } from "./_layout.tsx";
@@ -38,15 +36,9 @@ export function ipRoutes(rt: Runtime): Hono {
       return errorPage(c, 400, "Not an IP address", `${JSON.stringify(raw)} is not an IPv4 or IPv6 address.`);
     }
     const cursor = c.req.query("cursor") || undefined;
-    const prefix = keys.eventByIpPrefix(ip);
     const [actor, events, anomalies] = await Promise.all([
       rt.actors.get(ip),
-      page<NormalisedEvent>(
-        rt.kv,
-        { start: [...prefix, 0], end: [...prefix, 8.64e15] },
-        EVENTS_PER_PAGE,
-        cursor,
-      ),
+      pageEvents(rt.kv, { ip }, EVENTS_PER_PAGE, cursor),
       listAnomalies(rt.kv, { ip, limit: 200 }),
     ]);
     if (!actor && events.items.length === 0) {

@@ -4,9 +4,8 @@
  * are searched.
  */
 import { Hono } from "hono";
-import { keys } from "../actors/keys.ts";
 import "./_insight_openapi.ts";
-import { retryLocked } from "../actors/store.ts";
+import { scanEvents } from "../lib/event_log.ts";
 import { HttpError } from "../lib/http_error.ts";
 import { normaliseIp } from "../lib/ip.ts";
 import type { Runtime } from "../lib/runtime.ts";
@@ -29,14 +28,10 @@ export function sessionsRoutes(rt: Runtime): Hono {
       );
     }
     const events: NormalisedEvent[] = [];
-    const iter = rt.kv.list<NormalisedEvent>({ prefix: keys.eventByIpPrefix(ip) }, {
-      reverse: true,
-      limit: SCAN,
-    });
-    for (;;) {
-      const r = await retryLocked(() => iter.next());
-      if (r.done) break;
-      if (r.value.value.session === session) events.push(r.value.value);
+    let scanned = 0;
+    for await (const e of scanEvents(rt.kv, { ip })) {
+      if (e.session === session) events.push(e);
+      if (++scanned >= SCAN) break;
     }
     if (events.length === 0) {
       throw new HttpError(

@@ -7,7 +7,9 @@ export type ExportFormat = "csv" | "ndjson";
 
 export interface ExportSource<T> {
   kv: Deno.Kv;
-  selector: Deno.KvListSelector;
+  /** A KV range of values, or `rows` (already in order). */
+  selector?: Deno.KvListSelector;
+  rows?: AsyncIterator<T>;
   filter?: (v: T) => boolean;
   /** At most this many rows. */
   limit: number;
@@ -17,7 +19,7 @@ export interface ExportSource<T> {
 export type Columns<T> = readonly (readonly [string, (v: T) => unknown])[];
 
 /**
- * A byte stream of the range's values, newest first, as CSV (header first) or NDJSON.
+ * A byte stream of the range's values (or the rows), newest first, as CSV (header first) or NDJSON.
  * KV is read lazily as the client consumes, so memory stays flat for any size; cancelling
  * the response stops the read.
  */
@@ -27,7 +29,12 @@ export function exportStream<T>(
   columns: Columns<T>,
 ): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
-  const iter = src.kv.list<T>(src.selector, { reverse: true, batchSize: 500 });
+  const list = src.selector ? src.kv.list<T>(src.selector, { reverse: true, batchSize: 500 }) : null;
+  const next = async (): Promise<IteratorResult<T>> => {
+    if (!list) return src.rows ? await src.rows.next() : { done: true, value: undefined };
+    const r = await retryLocked(() => list.next());
+    return r.done ? r : { done: false, value: r.value.value };
+  };
   let sent = 0;
   let headerDone = format !== "csv";
   return new ReadableStream<Uint8Array>({
@@ -39,12 +46,12 @@ export function exportStream<T>(
       }
       // Gather up to ~200 rows per enqueue: fewer, larger writes.
       for (let n = 0; n < 200 && sent < src.limit; n++) {
-        const r = await retryLocked(() => iter.next());
+        const r = await next();
         if (r.done) {
           sent = src.limit;
           break;
         }
-        const v = r.value.value;
+        const v = r.value;
         if (src.filter && !src.filter(v)) {
           n--;
           continue;
