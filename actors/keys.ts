@@ -71,6 +71,7 @@ export const keys = {
   modelPart: (name: string, gen: number, part: number): Deno.KvKey => ["model", name, gen, part],
   feedHead: (): Deno.KvKey => ["feed_head"],
   feed: (instance: string, seq: number): Deno.KvKey => ["feed", instance, seq],
+  feedPrefix: (): Deno.KvKey => ["feed"],
   feedSource: (instance: string): Deno.KvKey => ["feed_src", instance],
   feedSourcePrefix: (): Deno.KvKey => ["feed_src"],
   lease: (name: string): Deno.KvKey => ["lease", name],

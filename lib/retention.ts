@@ -14,6 +14,7 @@ import { keys } from "../actors/keys.ts";
 import { retryLocked, type StoredValue } from "../actors/store.ts";
 import type { Clock } from "./clock.ts";
 import { deleteBlockKeys, type EventBlock } from "./event_log.ts";
+import { FEED_TTL_MS } from "./live_feed.ts";
 import { TOP_FIELDS } from "./stats.ts";
 import type { Anomaly } from "./schema.ts";
 
@@ -32,7 +33,7 @@ export interface SweepResult {
   actors: number;
   /** Actors left in KV after the sweep. */
   actorsStored: number;
-  /** Aggregates, drift records and relation stamps. */
+  /** Aggregates, drift records, relation stamps and live-feed entries. */
   other: number;
 }
 
@@ -120,6 +121,14 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   for await (const e of o.kv.list<number>({ prefix: keys.relatedAllPrefix() })) {
     if (d.deleted >= max) break;
     if (typeof e.value === "number" && e.value < cutoff) {
+      await d.delete(e.key);
+      out.other++;
+    }
+  }
+  // Live-feed entries: KV's own expiry runs on wall-clock time and only every ~60 s.
+  for await (const e of o.kv.list<{ at: number }>({ prefix: keys.feedPrefix() })) {
+    if (d.deleted >= max) break;
+    if (now - e.value.at > FEED_TTL_MS) {
       await d.delete(e.key);
       out.other++;
     }
