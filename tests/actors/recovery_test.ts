@@ -279,7 +279,7 @@ Deno.test("startRuntime - two instances recovering the same dead one at once do 
 Deno.test("recoverPending - of two starters at once, one claims a dead instance and re-applies it", async () => {
   await withKvFile(async (path) => {
     const ip = "198.51.100.70";
-    let kv = await Deno.openKv(path);
+    const kv = await Deno.openKv(path);
     const dead = await start(kv, new FakeClock(T0));
     try {
       for (let seq = 1; seq <= 3; seq++) {
