@@ -4,12 +4,14 @@
  * and publishes anomalies on SSE.
  *
  * - Throughput: N lines written up front, `collector --from-start --once`; events/s from the
- *   collector's start until the server has counted all N (`GET /api/sensors`).
+ *   collector's start until the server has counted all N (`GET /api/sensors`). Options: a pool
+ *   of attackers whose failed logins raise and update brute-force anomalies all along, and
+ *   live subscribers that never read (`stalled`), open for the whole run.
  * - Latency: lines appended at a fixed rate; every 200 ms a fresh IP fails 5 logins; latency is
  *   from appending the 5th failure to receiving its `brute_force` anomaly on `/api/stream`.
  */
 import { quantile } from "./_workload.ts";
-import { startCollectorProc, startServerProc } from "./_procs.ts";
+import { metric, stallSubscribers, startCollectorProc, startServerProc } from "./_procs.ts";
 
 const TOKEN = "bench-token-0123456789";
 const enc = new TextEncoder();
@@ -45,24 +47,51 @@ async function sensorEvents(url: string): Promise<number> {
   return j.items.reduce((s, x) => s + x.events, 0);
 }
 
+export interface ThroughputOptions {
+  /** Live subscribers that never read (half SSE, half WebSocket), open for the whole run. */
+  stalled?: number;
+  /**
+   * Failed logins come from this many sources and the lines span 10 minutes of event time, so
+   * brute-force anomalies are raised and then updated all along (by default each source fails
+   * about once and few anomalies are raised).
+   */
+  attackers?: number;
+}
+
 export interface ThroughputResult {
   events: number;
   seconds: number;
   e2e_events_per_s: number;
+  stalled: number;
+  attackers: number | null;
+  /** Live messages published and dropped from full subscriber queues (`/metrics`). */
+  hub_published: number;
+  hub_dropped: number;
 }
 
 /** Throughput of collector -> server -> KV with `n` lines. */
-export async function benchThroughput(n: number, dir: string): Promise<ThroughputResult> {
+export async function benchThroughput(
+  n: number,
+  workDir: string,
+  opts: ThroughputOptions = {},
+): Promise<ThroughputResult> {
+  // A directory per run: the KV file and the collector's checkpoint must start empty.
+  const dir = await Deno.makeTempDir({ dir: workDir, prefix: "tp-" });
   const file = `${dir}/tp-cowrie.json`;
-  const now = Date.now();
+  const { attackers } = opts;
+  const start = attackers ? Date.now() - 600_000 : Date.now();
+  const step = attackers ? 600_000 / n : 1;
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
+    const ts = Math.round(start + i * step);
+    const k = attackers ? i % attackers : i;
     lines.push(
-      i % 50 < 45 ? background(i, now + i) : failed(`198.18.${(i >> 8) & 255}.${i & 255}`, now + i, i),
+      i % 50 < 45 ? background(i, ts) : failed(`198.18.${(k >> 8) & 255}.${k & 255}`, ts, i),
     );
   }
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
   const server = await startServerProc(`${dir}/tp.kv`, TOKEN);
+  const stalled = opts.stalled ? await stallSubscribers(server.url, opts.stalled) : null;
   try {
     const t0 = performance.now();
     const col = startCollectorProc(server.wsUrl, TOKEN, "bench-tp", `${dir}/tp-state`, [file], [
@@ -87,8 +116,13 @@ export async function benchThroughput(n: number, dir: string): Promise<Throughpu
       events: got,
       seconds: Math.round(seconds * 100) / 100,
       e2e_events_per_s: Math.round(n / seconds),
+      stalled: opts.stalled ?? 0,
+      attackers: attackers ?? null,
+      hub_published: await metric(server.url, "honeywatch_hub_published_total"),
+      hub_dropped: await metric(server.url, "honeywatch_hub_dropped_total"),
     };
   } finally {
+    stalled?.close();
     await server.stop();
   }
 }

@@ -1,6 +1,8 @@
 /**
- * `deno task bench [-- --quick] [--out FILE]`: every benchmark of docs/performance.md, ending
- * with one JSON object on its own line. `--quick` finishes within about a minute.
+ * `deno task bench [-- --quick] [--only a,b] [--out FILE]`: every benchmark of
+ * docs/performance.md (pipeline, e2e, stalled, memory, peers), ending with one JSON object on
+ * its own line. `--quick` finishes within about a minute (without `stalled`, unless `--only`
+ * names it).
  */
 import { parseArgs } from "node:util";
 import { benchLatency, benchThroughput } from "./e2e.ts";
@@ -12,7 +14,11 @@ const say = (s: string) => console.error(`[bench] ${s}`);
 
 const { values } = parseArgs({
   args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
-  options: { quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean" },
+    out: { type: "string" },
+    only: { type: "string" },
+  },
   strict: true,
 });
 const quick = values.quick === true;
@@ -45,6 +51,20 @@ try {
     result.p99_ms_at_10k = l10.p99_ms;
     result.p50_ms_at_10k = l10.p50_ms;
   }
+  // Not in --quick (two more server runs would take it past a minute) unless asked by --only.
+  if (want("stalled") && (!quick || only?.has("stalled"))) {
+    // The same anomaly-heavy workload with 0 and with 100 live subscribers that never read:
+    // their queues drop (counted), ingest should not slow down.
+    const n = quick ? 10_000 : 100_000;
+    const attackers = Math.max(20, Math.round(n / 300));
+    say(`end to end: throughput with 0 and 100 stalled subscribers (${n} lines, ${attackers} attackers)`);
+    const s0 = await benchThroughput(n, dir, { attackers });
+    const s100 = await benchThroughput(n, dir, { attackers, stalled: 100 });
+    details.e2e_stalled = [s0, s100];
+    result.e2e_events_per_s_stalled_0 = s0.e2e_events_per_s;
+    result.e2e_events_per_s_stalled_100 = s100.e2e_events_per_s;
+    result.stalled_100_ratio = Math.round((s100.e2e_events_per_s / s0.e2e_events_per_s) * 1000) / 1000;
+  }
   if (want("memory")) {
     say("memory per tracked IP");
     const sizes = quick ? [20_000] : [100_000, 1_000_000];
@@ -59,7 +79,7 @@ try {
   if (want("peers")) {
     say("side by side with fail2ban and CrowdSec");
     try {
-      const mod = await import("./peers.ts") as {
+      const mod = await import("./peers.ts") as unknown as {
         benchPeers?: (o: { quick: boolean; workDir: string }) => Promise<Record<string, unknown>>;
       };
       if (!mod.benchPeers) throw new Error("bench/peers.ts has no benchPeers");
