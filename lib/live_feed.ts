@@ -196,18 +196,20 @@ export class LiveFeed {
   }
 
   async #watchLoop(reader: ReadableStreamDefaultReader<Deno.KvEntryMaybe<unknown>[]>): Promise<void> {
+    let error = "the stream ended";
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done || this.#closed) return;
+        if (done || this.#closed) break;
         this.#observe(headValue(value[0].value));
       }
     } catch (e) {
-      if (this.#closed) return;
-      // The watch failed (a remote KV went away): read on the poll alone from now on.
-      log.warn("live feed: KV watch ended; polling instead", { error: String(e) });
-      this.#pollTimer ??= setInterval(() => this.#poll(), Math.max(this.#o.pollMs, 1000));
+      error = String(e);
     }
+    if (this.#closed) return;
+    // The watch stopped (a remote KV went away, or watch is not offered): poll from now on.
+    log.warn("live feed: KV watch ended; polling instead", { error });
+    this.#pollTimer ??= setInterval(() => this.#poll(), Math.max(this.#o.pollMs, 1000));
   }
 
   async #poll(): Promise<void> {
