@@ -3,11 +3,15 @@
  * docs/performance.md (pipeline, e2e, stalled, memory, peers), ending with one JSON object on
  * its own line. `--quick` finishes within about a minute (without `stalled`, unless `--only`
  * names it).
+ *
+ * `deno task bench -- --soak [--soak-minutes 30] [--soak-rate 2000] [--out FILE]` runs only
+ * the soak (bench/soak.ts); it is part of neither `--quick` nor the full run.
  */
 import { parseArgs } from "node:util";
 import { benchLatency, benchThroughput } from "./e2e.ts";
 import { benchMemory } from "./memory.ts";
 import { benchPipeline } from "./pipeline.ts";
+import { benchSoak } from "./soak.ts";
 
 // deno-lint-ignore no-console
 const say = (s: string) => console.error(`[bench] ${s}`);
@@ -18,12 +22,26 @@ const { values } = parseArgs({
     quick: { type: "boolean" },
     out: { type: "string" },
     only: { type: "string" },
+    soak: { type: "boolean" },
+    "soak-minutes": { type: "string" },
+    "soak-rate": { type: "string" },
   },
   strict: true,
 });
 const quick = values.quick === true;
 const only = values.only ? new Set(values.only.split(",")) : null;
-const want = (name: string) => !only || only.has(name);
+const soak = values.soak === true;
+const want = (name: string) => !soak && (!only || only.has(name));
+
+/** A positive number option, or its default. */
+function positive(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`Option --${name} is ${JSON.stringify(v)}, must be a positive number`);
+  return n;
+}
+const soakMinutes = positive("soak-minutes", values["soak-minutes"], 30);
+const soakRate = positive("soak-rate", values["soak-rate"], 2000);
 
 const result: Record<string, unknown> = { quick, deno: Deno.version.deno, started: new Date().toISOString() };
 const details: Record<string, unknown> = {};
@@ -97,6 +115,13 @@ try {
       details.peers = { skipped: String(e) };
       say(`peers skipped: ${e}`);
     }
+  }
+  if (soak) {
+    say(`soak: ${soakMinutes} min at ${soakRate} lines/s, sampled every 10 s`);
+    const r = await benchSoak({ minutes: soakMinutes, rate: soakRate, dir, log: say });
+    const { samples, ...summary } = r;
+    details.soak = { ...summary, samples };
+    for (const [k, v] of Object.entries(summary)) result[`soak_${k}`] = v;
   }
 } finally {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
