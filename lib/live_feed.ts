@@ -169,7 +169,13 @@ export class LiveFeed {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    this.#base = headValue((await retryLocked(() => this.#kv.get(keys.feedHead()))).value);
+    // In the write chain, so no commit of ours is in flight: the base holds all of ours so far.
+    const based = this.#writing.then(async () => {
+      this.#base = headValue((await retryLocked(() => this.#kv.get(keys.feedHead()))).value);
+      this.#own = 0n;
+    });
+    this.#writing = based.catch(() => {});
+    await based;
     for await (
       const e of listLocked<FeedSource>(this.#kv, { prefix: keys.feedSourcePrefix() }, {
         limit: MAX_SOURCES,

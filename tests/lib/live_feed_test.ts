@@ -175,3 +175,20 @@ Deno.test("LiveFeed - its own commits do not make an instance read the feed", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("LiveFeed - commits made before start (crash recovery at startup) do not hide later ones", async () => {
+  const dir = await Deno.makeTempDir();
+  const p = await pair(dir);
+  try {
+    await p.b.feed.start();
+    // a re-applies a dead instance's batches before it starts reading: its own commits.
+    for (let i = 0; i < 3; i++) await raise(p.a, [anomaly(`brute_force-vm1.${i}.4`)]);
+    await p.a.feed.start();
+    await raise(p.b, [anomaly("brute_force-vm2.1.4")]);
+    await until("a relays b's first anomaly", () => p.a.hub.received === 1);
+    assert.deepEqual(ids(p.a.sub.take()).at(-1), "brute_force-vm2.1.4#1");
+  } finally {
+    await p.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
