@@ -67,19 +67,33 @@ export class MadZScore {
     return sortedMedian(this.#sorted.map((v) => Math.abs(v - med)).sort((a, b) => a - b));
   }
 
+  /** Values in the window. */
+  get size(): number {
+    return this.#sorted.length;
+  }
+
+  /**
+   * The σ estimate `score` divides by: 1.4826 · MAD, or 1.2533 · mean absolute deviation when
+   * MAD is 0; 0 for an empty or constant window.
+   */
+  scale(): number {
+    const s = this.#sorted;
+    if (s.length === 0) return 0;
+    const med = sortedMedian(s);
+    const deviations = s.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+    const scale = MAD_TO_SIGMA * sortedMedian(deviations);
+    if (scale !== 0) return scale;
+    let sum = 0;
+    for (const d of deviations) sum += d;
+    return MEAN_AD_TO_SIGMA * (sum / deviations.length);
+  }
+
   /** Robust z-score of `x` against the current window, without learning it. */
   score(x: number): number {
     const s = this.#sorted;
     if (s.length === 0 || s.length < this.minSamples) return 0;
-    const med = sortedMedian(s);
-    const deviations = s.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
-    let scale = MAD_TO_SIGMA * sortedMedian(deviations);
-    if (scale === 0) {
-      let sum = 0;
-      for (const d of deviations) sum += d;
-      scale = MEAN_AD_TO_SIGMA * (sum / deviations.length);
-    }
-    const diff = x - med;
+    const scale = this.scale();
+    const diff = x - sortedMedian(s);
     if (scale === 0) return diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
     return diff / scale;
   }

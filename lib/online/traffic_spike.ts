@@ -40,6 +40,13 @@ export const SPIKE_DEFAULTS: Readonly<TrafficSpikeOptions> = Object.freeze({
 /** Most series kept (sensor and kind names come from clients). */
 const MAX_SERIES = 200;
 
+/**
+ * Smallest spread (σ, events per bucket) a baseline is given. Counts are whole numbers, so a history
+ * that varies by less than one event a minute is flat (a steady bot, a sensor silent for an hour), and
+ * its robust z would divide by 0: against the floor, z is the excess in events per minute.
+ */
+const MIN_SCALE = 1;
+
 interface Series {
   key: string;
   bucket: number;
@@ -170,7 +177,8 @@ export class TrafficSpike {
   score(key: string, count: number): { z: number; median: number; mad: number; ewmaZ: number } {
     const s = this.series.get(key);
     if (!s) return { z: 0, median: 0, mad: 0, ewmaZ: 0 };
-    return { z: s.mad.score(count), median: s.mad.median(), mad: s.mad.mad(), ewmaZ: s.ew.score(count) };
+    const median = s.mad.median();
+    return { z: round(robustZ(s.mad, count, median).z), median, mad: s.mad.mad(), ewmaZ: s.ew.score(count) };
   }
 
   #check(s: Series, e: NormalisedEvent): Anomaly | null {
@@ -180,7 +188,7 @@ export class TrafficSpike {
     s.median ??= s.mad.median();
     const median = s.median;
     if (s.count < this.o.minRatio * Math.max(1, median)) return null;
-    const z = s.mad.score(s.count);
+    const { z, flat } = robustZ(s.mad, s.count, median);
     const zThreshold = this.o.z + this.margin;
     if (!(z >= zThreshold)) {
       return null;
@@ -208,8 +216,12 @@ export class TrafficSpike {
       lastTs: toIso(e.ts),
       severity: sev,
       score: round(Math.min(1, 0.5 + 0.25 * Math.log2(Math.max(1, ratio / this.o.minRatio)))),
-      reason: `Traffic spike in ${what}: ${s.count} events in the minute from ${toIso(s.bucket)} ` +
-        `against a median of ${round(median)} per minute (robust z ${round(z)} >= ${zThreshold})`,
+      reason: flat
+        ? `Traffic spike in ${what}: ${s.count} events/min against a flat baseline of ${round(median)} ` +
+          `(the minute from ${toIso(s.bucket)}; the last ${s.mad.size} minutes vary by under one event, ` +
+          `so z is the excess over the baseline: ${round(z)} >= ${zThreshold})`
+        : `Traffic spike in ${what}: ${s.count} events in the minute from ${toIso(s.bucket)} ` +
+          `against a median of ${round(median)} per minute (robust z ${round(z)} >= ${zThreshold})`,
       window: { ms: this.o.bucketMs, label: "1m" },
       threshold: zThreshold,
       value: round(z),
@@ -259,6 +271,13 @@ export class TrafficSpike {
     }
     return t;
   }
+}
+
+/** Robust z of `count` against a baseline, its spread floored at {@linkcode MIN_SCALE} (always finite). */
+function robustZ(mad: MadZScore, count: number, median: number): { z: number; flat: boolean } {
+  if (mad.size < mad.minSamples) return { z: 0, flat: false };
+  const scale = mad.scale();
+  return { z: (count - median) / Math.max(MIN_SCALE, scale), flat: scale < MIN_SCALE };
 }
 
 function round(x: number): number {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TrafficSpike } from "../../../lib/online/traffic_spike.ts";
-import type { NormalisedEvent } from "../../../lib/schema.ts";
+import { Anomaly, type NormalisedEvent } from "../../../lib/schema.ts";
 import { ev, T0 } from "../../actors/_events.ts";
 
 /** `n` events spread over minute `m` (from T0), kind `kind`. */
@@ -55,4 +55,40 @@ Deno.test("TrafficSpike - feedback margin raises the bar; state survives JSON", 
   assert.deepEqual(copy.score("*", 400), t.score("*", 400));
   copy.margin = 0;
   assert.ok(copy.observe(minute(16, 400)).length > 0);
+});
+
+Deno.test("TrafficSpike - a spike over a flat baseline carries finite numbers and a schema-valid anomaly", () => {
+  const t = new TrafficSpike();
+  // Exactly 20 events every minute: median 20, MAD 0, mean deviation 0 (the robust z divides by 0).
+  for (let m = 0; m < 12; m++) assert.deepEqual(t.observe(minute(m, 20)), []);
+  const out = t.observe(minute(12, 300));
+  assert.ok(out.length > 0);
+  for (const a of out) {
+    const round = JSON.parse(JSON.stringify(a));
+    assert.ok(!JSON.stringify(a).includes("null"), `no null in ${JSON.stringify(a)}`);
+    assert.deepEqual(Anomaly.parse(round), round);
+    for (const v of [a.value, a.threshold, a.score, ...Object.values(a.features)]) {
+      assert.ok(Number.isFinite(v), `${a.id}: ${v} is finite`);
+    }
+    assert.ok(a.value >= a.threshold);
+    assert.doesNotMatch(a.reason, /Infinity|NaN/);
+    assert.match(a.reason, /\d+ events\/min against a flat baseline of 20/);
+  }
+  // The scores /api/predict shows are finite too.
+  const s = t.score("*", 300);
+  assert.ok(Number.isFinite(s.z) && s.z > 6);
+});
+
+Deno.test("TrafficSpike - a sensor silent for over an hour, then busy, is scored against a baseline of 0", () => {
+  const t = new TrafficSpike();
+  t.observe(minute(0, 5));
+  // 70 silent minutes fill the hour's window with zeros.
+  const out = t.observe(minute(71, 120));
+  assert.ok(out.length > 0);
+  for (const a of out) {
+    assert.ok(!JSON.stringify(a).includes("null"));
+    assert.equal(a.features.baseline_median, 0);
+    assert.ok(Number.isFinite(a.value) && a.value >= 6);
+    assert.match(a.reason, new RegExp(`: ${a.features.count} events/min against a flat baseline of 0 `));
+  }
 });
