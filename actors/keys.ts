@@ -39,6 +39,8 @@ export const keys = {
   eventBlockPrefix: (): Deno.KvKey => ["evb"],
   eventBlockByIp: (ip: string, maxTs: number, id: string): Deno.KvKey => ["evb_ip", ip, maxTs, id],
   eventBlockByIpPrefix: (ip: string): Deno.KvKey => ["evb_ip", ip],
+  /** One event under the layout before blocks; read only to recover an old server's pending batches. */
+  legacyEvent: (ts: number, id: string): Deno.KvKey => ["ev", ts, id],
   anomaly: (id: string): Deno.KvKey => ["an", id],
   anomalyByTs: (ts: number, id: string): Deno.KvKey => ["an_ts", ts, id],
   anomalyByTsPrefix: (): Deno.KvKey => ["an_ts"],

@@ -32,9 +32,10 @@ export interface BatchToStore {
 /** Outcome of storing a batch: stored, or a repeat of an already stored `seq`. */
 export type StoreOutcome = "stored" | "duplicate";
 
-/** A pending marker: the blocks of a batch, in order. */
+/** A pending marker: the blocks of a batch, in order (`events`: the one-key-per-event layout before blocks). */
 export interface PendingBatch {
-  blocks: BlockRef[];
+  blocks?: BlockRef[];
+  events?: [ts: number, id: string][];
 }
 
 /**
@@ -148,7 +149,15 @@ export async function clearPending(kv: Deno.Kv, instance: string, batch: number)
 }
 
 /** Read the stored events of a pending batch (in order; missing blocks skipped). */
-export function readPendingEvents(kv: Deno.Kv, p: PendingBatch): Promise<NormalisedEvent[]> {
-  // Markers written before the block layout list event keys; those events are not in blocks.
-  return readBlocks(kv, p.blocks ?? []);
+export async function readPendingEvents(kv: Deno.Kv, p: PendingBatch): Promise<NormalisedEvent[]> {
+  if (p.blocks) return await readBlocks(kv, p.blocks);
+  // A marker left by a server from before the block layout names one key per event.
+  const out: NormalisedEvent[] = [];
+  const refs = p.events ?? [];
+  for (let i = 0; i < refs.length; i += 10) {
+    const ks = refs.slice(i, i + 10).map(([ts, id]) => keys.legacyEvent(ts, id));
+    const got = await retryLocked(() => kv.getMany<NormalisedEvent[]>(ks));
+    for (const e of got) if (e.value) out.push(e.value);
+  }
+  return out;
 }

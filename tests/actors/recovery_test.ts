@@ -381,3 +381,35 @@ Deno.test("Pipeline - a batch applied after a later one was flushed is not lost"
     base.close();
   }
 });
+
+Deno.test("startRuntime - recovers a pending batch left by a server from before the block layout", async () => {
+  await withKvFile(async (path) => {
+    const ip = "198.51.100.40";
+    let kv = await Deno.openKv(path);
+    // What such a server left: one key per event and a marker naming them.
+    const events = Array.from({ length: 6 }, (_, i) => ({
+      id: `vm1.1.${i}`,
+      ts: T0 + i * 1000,
+      sensor: "vm1",
+      source: "cowrie",
+      kind: "login_failed",
+      src_ip: ip,
+      username: "root",
+      password: `p${i}`,
+    }));
+    const op = kv.atomic();
+    for (const e of events) op.set(keys.legacyEvent(e.ts, e.id), e);
+    op.set(keys.pending("old-instance", 1), { events: events.map((e) => [e.ts, e.id]) });
+    await op.commit();
+    kv.close();
+
+    kv = await Deno.openKv(path);
+    const rt = (await start(kv, new FakeClock(T0 + 120_000))).rt;
+    try {
+      assert.equal((await rt.actors.get(ip))?.events, 6, "the old batch is re-applied");
+    } finally {
+      await rt.close();
+      kv.close();
+    }
+  });
+});
