@@ -3,7 +3,9 @@
  * buckets of event time, each against an online baseline of the completed buckets before it
  * (robust median/MAD z-score over the last hour, plus an EWMA z-score for the explanation).
  * The running bucket is scored as it fills, so a spike is raised while it happens; a flagged
- * bucket is never learnt. Page-Hinkley on each series' level reports lasting rate changes
+ * bucket is never learnt. A sensor whose minute holds every event of the minute (one sensor
+ * active) is the same traffic as the global series: its spike is folded into the global anomaly,
+ * which names the sensor, rather than raised twice. Page-Hinkley on each series' level reports lasting rate changes
  * (drift) rather than spikes.
  */
 import { EwmaZScore, type EwmaZScoreState, MadZScore, type MadZScoreState } from "../models/mod.ts";
@@ -53,6 +55,8 @@ interface Series {
   count: number;
   ids: string[];
   flagged: boolean;
+  /** This bucket's spike is folded into the global anomaly (set on sensor series only). */
+  folded: boolean;
   /** Id of the open anomaly while consecutive buckets are flagged. */
   openId: string | null;
   /** Event time the open anomaly was raised at. */
@@ -112,6 +116,7 @@ export class TrafficSpike {
         count: 0,
         ids: [],
         flagged: false,
+        folded: false,
         openId: null,
         openTs: 0,
         completed: 0,
@@ -152,6 +157,7 @@ export class TrafficSpike {
     s.count = 0;
     s.ids = [];
     s.flagged = false;
+    s.folded = false;
   }
 
   /** Count events; returns spike anomalies raised or updated by this batch. */
@@ -159,14 +165,26 @@ export class TrafficSpike {
     const out = new Map<string, Anomaly>();
     for (const e of events) {
       const bucket = e.ts - (((e.ts % this.o.bucketMs) + this.o.bucketMs) % this.o.bucketMs);
+      // Count the event in all three series before judging any, so the global check sees the
+      // sensor's count and the sensor's check sees whether the global series already flagged it.
+      const counted: (Series | null)[] = [];
       for (const key of ["*", `sensor:${e.sensor}`, `kind:${e.kind}`]) {
         const s = this.#series(key, bucket);
-        if (!s) continue;
-        if (bucket > s.bucket) this.#roll(s, bucket);
-        else if (bucket < s.bucket) continue; // late: its minute is already judged
+        if (s && bucket > s.bucket) this.#roll(s, bucket);
+        if (!s || bucket < s.bucket) { // late: its minute is already judged
+          counted.push(null);
+          continue;
+        }
         s.count++;
         if (s.ids.length < 20) s.ids.push(e.id);
-        const a = this.#check(s, e);
+        counted.push(s);
+      }
+      const [all, sensor] = counted;
+      // One sensor holds every event of this minute: its series is the global one.
+      const same = all !== null && sensor !== null && sensor.count === all.count;
+      for (const s of counted) {
+        if (!s) continue;
+        const a = this.#check(s, e, same ? sensor : null, same ? all : null);
         if (a) out.set(a.id, a);
       }
     }
@@ -181,7 +199,12 @@ export class TrafficSpike {
     return { z: round(robustZ(s.mad, count, median).z), median, mad: s.mad.mad(), ewmaZ: s.ew.score(count) };
   }
 
-  #check(s: Series, e: NormalisedEvent): Anomaly | null {
+  /**
+   * Judge the running bucket of `s` after `e` was counted. `sole` is the sensor series and `all` the
+   * global one when that sensor holds every event of the minute.
+   */
+  #check(s: Series, e: NormalisedEvent, sole: Series | null, all: Series | null): Anomaly | null {
+    if (s.folded) return null;
     if (s.completed < this.o.grace || s.count < this.o.minCount) return null;
     // The median only changes when a minute closes: cached, so the cheap tests run per event and the
     // robust z (a sort of the window) only once a minute is already past the count floors.
@@ -191,6 +214,12 @@ export class TrafficSpike {
     const { z, flat } = robustZ(s.mad, s.count, median);
     const zThreshold = this.o.z + this.margin;
     if (!(z >= zThreshold)) {
+      return null;
+    }
+    if (s === sole && all?.flagged) {
+      // The global anomaly already says this and names the sensor; the minute is still not learnt.
+      s.flagged = true;
+      s.folded = true;
       return null;
     }
     // Re-emit a flagged bucket only when its count doubles, to keep the feed quiet.
@@ -204,6 +233,9 @@ export class TrafficSpike {
     }
     const ewmaZ = s.ew.score(s.count);
     const what = s.key === "*" ? "all events" : s.key.replace(":", " ");
+    // The global series names the sensor when that sensor sent every event of the minute.
+    const sensor = s.key.startsWith("sensor:") ? s.key.slice(7) : s.key === "*" && sole ? e.sensor : null;
+    const from = s.key === "*" && sole ? ` (all from sensor ${e.sensor})` : "";
     const ratio = s.count / Math.max(1, median);
     const sev: Severity = ratio >= 10 ? "critical" : ratio >= 5 ? "high" : "medium";
     return {
@@ -211,16 +243,18 @@ export class TrafficSpike {
       type: "traffic_spike",
       detector: "traffic_spike",
       ip: "*",
-      ...(s.key.startsWith("sensor:") ? { sensor: s.key.slice(7) } : {}),
+      ...(sensor !== null ? { sensor } : {}),
       ts: toIso(s.openTs),
       lastTs: toIso(e.ts),
       severity: sev,
       score: round(Math.min(1, 0.5 + 0.25 * Math.log2(Math.max(1, ratio / this.o.minRatio)))),
       reason: flat
-        ? `Traffic spike in ${what}: ${s.count} events/min against a flat baseline of ${round(median)} ` +
+        ? `Traffic spike in ${what}${from}: ${s.count} events/min against a flat baseline of ${
+          round(median)
+        } ` +
           `(the minute from ${toIso(s.bucket)}; the last ${s.mad.size} minutes vary by under one event, ` +
           `so z is the excess over the baseline: ${round(z)} >= ${zThreshold})`
-        : `Traffic spike in ${what}: ${s.count} events in the minute from ${toIso(s.bucket)} ` +
+        : `Traffic spike in ${what}${from}: ${s.count} events in the minute from ${toIso(s.bucket)} ` +
           `against a median of ${round(median)} per minute (robust z ${round(z)} >= ${zThreshold})`,
       window: { ms: this.o.bucketMs, label: "1m" },
       threshold: zThreshold,
@@ -264,6 +298,7 @@ export class TrafficSpike {
       t.series.set(s.key, {
         ...s,
         ids: [],
+        folded: false,
         mad: MadZScore.fromJSON(s.mad),
         ew: EwmaZScore.fromJSON(s.ew),
         ph: PageHinkley.fromJSON(s.ph),

@@ -26,9 +26,40 @@ Deno.test("TrafficSpike - a minute at 5x the baseline raises one global anomaly 
   assert.ok(a.features.robust_z >= 6);
   assert.equal(a.features.baseline_median, 45);
   assert.ok(a.evidence.length > 0);
-  // The sensor and the kind series see the same spike (sensor named, still ip "*").
-  assert.ok(out.some((x) => x.sensor === "vm1"));
+  // The kind series sees the same spike.
   assert.ok(out.some((x) => x.id.startsWith("traffic_spike-kind:connect")));
+});
+
+Deno.test("TrafficSpike - with one sensor active the sensor's spike is folded into the global anomaly", () => {
+  const t = new TrafficSpike();
+  for (let m = 0; m < 15; m++) t.observe(minute(m, 40 + (m % 3) * 5));
+  const out = t.observe(minute(15, 250));
+  assert.deepEqual(out.filter((a) => a.id.startsWith("traffic_spike-sensor:")), []);
+  const global = out.find((a) => a.id.startsWith("traffic_spike-*"))!;
+  assert.equal(global.sensor, "vm1");
+  assert.match(global.reason, /^Traffic spike in all events \(all from sensor vm1\): /);
+  // Folded is still flagged: the spike minute joins neither baseline.
+  t.observe(minute(16, 45));
+  assert.ok(!t.series.get("sensor:vm1")!.mad.toJSON().window.includes(250));
+  assert.ok(!t.series.get("*")!.mad.toJSON().window.includes(250));
+  // The next spike minute is folded again.
+  assert.deepEqual(t.observe(minute(17, 250)).filter((a) => a.id.startsWith("traffic_spike-sensor:")), []);
+});
+
+Deno.test("TrafficSpike - with two sensors active the spiking sensor is named by its own anomaly", () => {
+  const t = new TrafficSpike();
+  const both = (m: number, n1: number, n2: number) =>
+    [
+      ...minute(m, n1),
+      ...minute(m, n2).map((e) => ({ ...e, id: `vm2.${e.id}`, sensor: "vm2" })),
+    ].sort((a, b) => a.ts - b.ts);
+  for (let m = 0; m < 15; m++) t.observe(both(m, 20 + (m % 3) * 3, 20 + (m % 2) * 4));
+  const out = t.observe(both(15, 22, 300));
+  const sensor = out.filter((a) => a.id.startsWith("traffic_spike-sensor:"));
+  assert.deepEqual(sensor.map((a) => a.sensor), ["vm2"]);
+  const global = out.find((a) => a.id.startsWith("traffic_spike-*"))!;
+  assert.equal(global.sensor, undefined);
+  assert.doesNotMatch(global.reason, /all from sensor/);
 });
 
 Deno.test("TrafficSpike - grace period, minimum count, and a flagged minute is not learnt", () => {
