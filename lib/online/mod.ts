@@ -216,14 +216,10 @@ export class OnlineModels {
         : { fired: false };
     }
     const x = this.unusual.input(copy, ev.ts);
-    const u = this.unusual;
-    if (
-      ev.command !== undefined && u.commandsSeen >= u.o.rareWarmup &&
-      (u.commands.get(ev.command) ?? 0) < u.o.rareBelow
-    ) {
-      x.rare_commands++;
-    }
-    if (ev.sha256 !== undefined && !this.unusual.hashes.has(ev.sha256)) x.new_hashes++;
+    // The same signal rules as the live path (a tty-log hash is no download).
+    const { rare, fresh } = this.unusual.signalsOf(ev);
+    if (rare) x.rare_commands++;
+    if (fresh) x.new_hashes++;
     const spikes: Record<string, unknown> = {};
     for (const key of ["*", `sensor:${ev.sensor}`, `kind:${ev.kind}`]) {
       const s = this.spike.series.get(key);

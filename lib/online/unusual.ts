@@ -162,24 +162,26 @@ export class Unusual {
     return Math.max(this.o.minScore, this.filter.threshold() + this.margin);
   }
 
+  /** Whether `e` is a rare command or a first-seen download hash, without noting it. */
+  signalsOf(e: NormalisedEvent): { rare: boolean; fresh: boolean } {
+    const isCommand = e.command !== undefined && (e.kind === "command" || e.kind === "command_failed");
+    const rare = isCommand && this.commandsSeen >= this.o.rareWarmup &&
+      (this.commands.get(e.command!) ?? 0) < this.o.rareBelow;
+    // Downloads and uploads only: Cowrie also hashes every session's tty log.
+    const fresh = e.sha256 !== undefined && (e.kind === "download" || e.kind === "upload") &&
+      !this.hashes.has(e.sha256);
+    return { rare, fresh };
+  }
+
   /** Note the rare-command and new-hash signals of events (before scoring their actors). */
   noteSignals(events: readonly NormalisedEvent[]): void {
     for (const e of events) {
-      let rare = false;
-      let fresh = false;
+      const { rare, fresh } = this.signalsOf(e);
       if (e.command !== undefined && (e.kind === "command" || e.kind === "command_failed")) {
-        const seen = this.commands.get(e.command) ?? 0;
-        rare = this.commandsSeen >= this.o.rareWarmup && seen < this.o.rareBelow;
         this.commandsSeen++;
-        this.commands.set(e.command, seen + 1);
+        this.commands.set(e.command, (this.commands.get(e.command) ?? 0) + 1);
       }
-      // Downloads and uploads only: Cowrie also hashes every session's tty log.
-      if (
-        e.sha256 !== undefined && (e.kind === "download" || e.kind === "upload") && !this.hashes.has(e.sha256)
-      ) {
-        fresh = true;
-        this.hashes.set(e.sha256, true);
-      }
+      if (fresh) this.hashes.set(e.sha256!, true);
       if (!rare && !fresh) continue;
       const s = this.#signals.get(e.src_ip) ?? { rare: 0, hashes: 0, ids: [] };
       if (rare) s.rare++;

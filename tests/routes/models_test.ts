@@ -95,6 +95,16 @@ Deno.test("POST /api/predict - scores a feature vector or a raw event per detect
     assert.equal(b2.features.failed_logins_30s, 1);
     for (const d of ["unusual", "traffic_spike", "brute_force", "port_scan"]) assert.ok(d in b2.scores, d);
     assert.equal(b2.scores.brute_force.fired, false);
+    // A tty log's hash is no download (the live path's rule); a never-seen download hash is news.
+    const hash = "a".repeat(64);
+    const closed = { ...event, eventid: "cowrie.log.closed", ttylog: "var/lib/cowrie/tty/x", shasum: hash };
+    const b3 = await (await post(app, "/api/predict", { event: closed, source: "cowrie" })).json();
+    assert.equal(b3.event.kind, "log_closed");
+    assert.equal(b3.features.new_hashes, 0);
+    const download = { ...event, eventid: "cowrie.session.file_download", url: "http://x/y", shasum: hash };
+    const b4 = await (await post(app, "/api/predict", { event: download, source: "cowrie" })).json();
+    assert.equal(b4.event.kind, "download");
+    assert.equal(b4.features.new_hashes, 1);
     assert.equal(JSON.stringify(rt.models.toJSON()), before, "predict changed the models");
     assert.equal(await rt.actors.get("203.0.113.200"), null, "predict created an actor");
 

@@ -149,3 +149,30 @@ Deno.test("Unusual - adapt swaps in a model trained on the recent window and poo
   assert.ok(u.pool.includes(old));
   assert.ok(u.pool.length <= 3);
 });
+
+Deno.test("Unusual - signals: a download hash counts the first time only, a tty-log hash never, rare commands after warm-up", () => {
+  const u = new Unusual({ rareWarmup: 10, rareBelow: 3 });
+  const ip = "203.0.113.70";
+  const actor = newActor(ip);
+  const count = () => {
+    const x = u.input(actor, T0 + 1000);
+    return { rare: x.rare_commands, hashes: x.new_hashes };
+  };
+  // Before the warm-up every command is new, so none is rare.
+  u.noteSignals([ev(1, { id: "r0", src_ip: ip, kind: "command", command: "wget http://x/y" })]);
+  assert.deepEqual(count(), { rare: 0, hashes: 0 });
+  warmCommands(u, 20);
+  u.noteSignals([
+    ev(2, { id: "r1", src_ip: ip, kind: "command", command: "cat /proc/cpuinfo | grep name" }),
+    ev(3, { id: "r2", src_ip: ip, kind: "command", command: "uname -1" }), // common: seen 5 times
+  ]);
+  assert.deepEqual(count(), { rare: 1, hashes: 0 });
+  // Cowrie hashes every session's tty log: a `closed` event's sha256 is no download.
+  u.noteSignals([ev(4, { id: "t0", src_ip: ip, kind: "closed", sha256: "tty1" })]);
+  assert.deepEqual(count(), { rare: 1, hashes: 0 });
+  u.noteSignals([ev(5, { id: "d0", src_ip: ip, kind: "download", sha256: "mal1" })]);
+  assert.deepEqual(count(), { rare: 1, hashes: 1 });
+  // The same hash again (from anyone) is no longer news.
+  u.noteSignals([ev(6, { id: "d1", src_ip: ip, kind: "download", sha256: "mal1" })]);
+  assert.deepEqual(count(), { rare: 1, hashes: 1 });
+});
