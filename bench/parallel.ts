@@ -4,7 +4,7 @@
  *   deno run -A bench/parallel.ts [--sensors 4] [--events 200000] [--jobs 2]
  *
  * Each of `--sensors` WebSocket uplinks sends batches of 400 generated Cowrie events (4000
- * source IPs) and waits for each ack; events/s is from the first batch to the last ack, over
+ * source IPs, the same for every sensor, or each its own with `--disjoint`) and waits for each ack; events/s is from the first batch to the last ack, over
  * all sensors. The same workload runs against `deno run main.ts` and against
  * `deno serve --parallel` with `--jobs` isolates, each on a fresh KV file.
  */
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     sensors: { type: "string", default: "4" },
     events: { type: "string", default: "200000" },
     jobs: { type: "string", default: "2" },
+    disjoint: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -33,10 +34,12 @@ function batchOf(sensor: number, seq: number): unknown[] {
   const t0 = Date.parse("2026-11-25T10:00:00Z") + seq * 5000;
   return Array.from({ length: BATCH }, (_, i) => {
     const n = (sensor * 7919 + seq * BATCH + i) % 4000;
+    // Shared: every sensor sees the same 4000 IPs (actors merge across isolates); disjoint: its own.
+    const net = values.disjoint ? 10 + sensor : 198;
     return {
       eventid: "cowrie.session.connect",
       timestamp: new Date(t0 + i * 10).toISOString(),
-      src_ip: `198.${18 + (n >> 8 & 1)}.${n >> 8}.${n & 255}`,
+      src_ip: `${net}.${18 + (n >> 8 & 1)}.${n >> 8}.${n & 255}`,
       src_port: 40000 + i,
       dst_ip: "10.0.0.2",
       dst_port: 22,
@@ -114,7 +117,12 @@ async function run(kind: "process" | "serve"): Promise<number> {
   }
 }
 
-const result: Record<string, unknown> = { sensors, events: total, jobs: Number(values.jobs) };
+const result: Record<string, unknown> = {
+  sensors,
+  events: total,
+  jobs: Number(values.jobs),
+  disjoint: values.disjoint,
+};
 for (const kind of ["process", "serve", "process", "serve"] as const) {
   say(`${kind}...`);
   const eps = await run(kind);
