@@ -149,14 +149,30 @@ export class HalfSpaceTrees {
     this.#rng = null;
   }
 
-  /** Child of branch `i` at `depth` that `x` goes to. */
-  #child(tree: Tree, i: number, depth: number, x: Features): number {
+  /**
+   * `x` as arrays in the trees' feature order: a walk then indexes instead of looking names
+   * up at every node (same result; `has` marks the features `x` gives).
+   */
+  #dense(x: Features): { v: Float64Array; has: Uint8Array } {
+    const names = this.#features!;
+    const v = new Float64Array(names.length);
+    const has = new Uint8Array(names.length);
+    for (let f = 0; f < names.length; f++) {
+      const name = names[f];
+      if (Object.hasOwn(x, name) && x[name] !== undefined) {
+        v[f] = x[name];
+        has[f] = 1;
+      }
+    }
+    return { v, has };
+  }
+
+  /** Child of branch `i` at `depth` that the dense `x` goes to. */
+  #child(tree: Tree, i: number, depth: number, v: Float64Array, has: Uint8Array): number {
     const left = i + 1;
     const right = i + 2 ** (this.height - depth);
-    const name = this.#features![tree.feature[i]];
-    if (Object.hasOwn(x, name) && x[name] !== undefined) {
-      return x[name] < tree.threshold[i] ? left : right;
-    }
+    const f = tree.feature[i];
+    if (has[f] === 1) return v[f] < tree.threshold[i] ? left : right;
     // Missing feature: follow the busier child of the latest window, ties left.
     return tree.lMass[left] < tree.lMass[right] ? right : left;
   }
@@ -164,6 +180,7 @@ export class HalfSpaceTrees {
   /** Anomaly score in [0, 1] (high = anomalous); does not learn. */
   scoreOne(x: Features): number {
     if (this.#firstWindow || !this.#trees) return 0;
+    const { v, has } = this.#dense(x);
     let score = 0;
     for (const tree of this.#trees) {
       let i = 0;
@@ -171,7 +188,7 @@ export class HalfSpaceTrees {
         const r = tree.rMass[i];
         score += r * 2 ** depth;
         if (r < this.sizeLimit || depth === this.height) break;
-        i = this.#child(tree, i, depth, x);
+        i = this.#child(tree, i, depth, v, has);
       }
     }
     return 1 - score / this.maxScore;
@@ -180,12 +197,13 @@ export class HalfSpaceTrees {
   /** Learn one observation (builds the trees on the first call). */
   learnOne(x: Features): void {
     if (!this.#trees) this.#build(x);
+    const { v, has } = this.#dense(x);
     for (const tree of this.#trees!) {
       let i = 0;
       for (let depth = 0;; depth++) {
         tree.lMass[i] += 1;
         if (depth === this.height) break;
-        i = this.#child(tree, i, depth, x);
+        i = this.#child(tree, i, depth, v, has);
       }
     }
     this.#counter += 1;
