@@ -1,10 +1,11 @@
 /**
- * The attacker page `/ip/:ip`: first/last seen, sensors, window features, scores over time,
+ * The attacker page `/ip/:ip`: first/last seen, sensors, enrichment, window features, scores over time,
  * every anomaly with its explanation and evidence, sessions as transcripts from the IP's
  * stored events (the range `/api/events?ip=` reads), and related IPs.
  */
 import { Hono } from "hono";
 import { actorFeatures } from "../actors/actor.ts";
+import { EnrichmentFacts } from "../components/EnrichmentFacts.tsx";
 import { Time } from "../components/Time.tsx";
 import { sessionsOf, Transcript } from "../components/Transcript.tsx";
 import { FeedbackButtons } from "../islands/FeedbackButtons.tsx";
@@ -36,10 +37,11 @@ export function ipRoutes(rt: Runtime): Hono {
       return errorPage(c, 400, "Not an IP address", `${JSON.stringify(raw)} is not an IPv4 or IPv6 address.`);
     }
     const cursor = c.req.query("cursor") || undefined;
-    const [actor, events, anomalies] = await Promise.all([
+    const [actor, events, anomalies, enrichment] = await Promise.all([
       rt.actors.get(ip),
       pageEvents(rt.kv, { ip }, EVENTS_PER_PAGE, cursor),
       listAnomalies(rt.kv, { ip, limit: 200 }),
+      rt.enricher.full(ip),
     ]);
     if (!actor && events.items.length === 0) {
       return errorPage(c, 404, "Unknown source", `No event from ${ip} is stored.`);
@@ -100,6 +102,7 @@ export function ipRoutes(rt: Runtime): Hono {
             </dd>
           </div>
         </dl>
+        <EnrichmentFacts enrichment={enrichment} />
 
         <div class="ip-grid">
           <section class="card" aria-labelledby="features-title">

@@ -4,7 +4,7 @@ import { failedLogins, startServer, TOKEN } from "../_helpers.ts";
 import { startFakeProviders } from "../lib/enrich/_fake_providers.ts";
 import { buildMmdb } from "../lib/enrich/_mmdb_writer.ts";
 
-Deno.test("enrichment - anomalies and /api/actors/:ip carry GeoIP, ASN, list and provider facts", async () => {
+Deno.test("enrichment - anomalies, /api/actors/:ip and the attacker page carry GeoIP, ASN, list and provider facts", async () => {
   const dir = await Deno.makeTempDir();
   const fake = await startFakeProviders();
   await Deno.writeFile(
@@ -47,6 +47,16 @@ Deno.test("enrichment - anomalies and /api/actors/:ip carry GeoIP, ASN, list and
     const actor = await (await srv.app.request("/api/actors/203.0.113.9")).json();
     assert.equal(actor.enrichment.country, "NL");
     assert.equal(actor.enrichment.providers.abuseipdb.totalReports, 1234);
+
+    const page = await (await srv.app.request("/ip/203.0.113.9")).text();
+    const facts = page.slice(
+      page.indexOf("data-enrichment"),
+      page.indexOf("</dl>", page.indexOf("data-enrichment")),
+    );
+    assert.match(facts, /<dt>Location<\/dt><dd>NL<\/dd>/);
+    assert.match(facts, /<dt>Network<\/dt><dd>AS64500<\/dd>/);
+    assert.match(facts, /<dt>Reputation lists<\/dt><dd>firehol_level1<\/dd>/);
+    assert.match(facts, /<dt>abuseipdb abuseConfidenceScore<\/dt><dd>100<\/dd>/);
   } finally {
     await srv.close();
     await fake.close();
@@ -67,6 +77,9 @@ Deno.test("enrichment - off by default: no field, no lookups", async () => {
     assert.equal(a.enrichment, undefined);
     const actor = await (await srv.app.request("/api/actors/203.0.113.10")).json();
     assert.equal(actor.enrichment, undefined);
+    const page = await srv.app.request("/ip/203.0.113.10");
+    assert.equal(page.status, 200);
+    assert.doesNotMatch(await page.text(), /data-enrichment|Known about this address/);
   } finally {
     await srv.close();
   }
