@@ -57,7 +57,15 @@ export async function main(args: string[]): Promise<number> {
   });
   const css = await Deno.readTextFile(new URL("../../static/style.css", import.meta.url));
   const html = renderReport(data, { script: await bundleReportClient(), css });
-  await Deno.writeTextFile(values.out!, html);
+  const out = values.out!;
+  try {
+    const dir = out.replace(/[^/]*$/, "");
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(out, html);
+  } catch (e) {
+    log.error(`Cannot write the report to ${JSON.stringify(out)}: ${(e as Error).message}`);
+    return 1;
+  }
   log.info("report written", {
     out: values.out,
     events: data.summary.events,

@@ -124,3 +124,15 @@ Deno.test("eda cli - a missing file or no file is an error, not a crash", async 
   assert.equal(await main(["/nonexistent/cowrie.json", "--out", "/tmp/never.html"]), 1);
   assert.equal(await main([]), 2);
 });
+
+Deno.test("eda cli - the report's folder is created; an unwritable --out is an error, not a crash", async () => {
+  const { dir, file } = await inputs();
+  try {
+    assert.equal(await main([file, "--out", `${dir}/new/sub/report.html`]), 0);
+    assert.match(await Deno.readTextFile(`${dir}/new/sub/report.html`), /^<!DOCTYPE html>/i);
+    // A file where the folder should be: nothing can be written there.
+    assert.equal(await main([file, "--out", `${file}/report.html`]), 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
