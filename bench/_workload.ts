@@ -5,9 +5,9 @@ import { generateCowrie } from "../collector/generate.ts";
  * `n` realistic Cowrie JSON lines (background scanners, brute force, scans, downloads), the
  * generator's default mix at a high rate so many sessions overlap. Same seed, same lines.
  */
-export function cowrieLines(n: number, seed = 7): string[] {
+export function cowrieLines(n: number, seed = 7, start = Date.parse("2026-11-25T00:00:00Z")): string[] {
   const out: string[] = [];
-  const gen = generateCowrie({ seed, start: Date.parse("2026-11-25T00:00:00Z"), rate: 2000 });
+  const gen = generateCowrie({ seed, start, rate: 2000 });
   for (let i = 0; i < n; i++) out.push(JSON.stringify(gen.next().value.record));
   return out;
 }

@@ -10,7 +10,7 @@
  * - Latency: lines appended at a fixed rate; every 200 ms a fresh IP fails 5 logins; latency is
  *   from appending the 5th failure to receiving its `brute_force` anomaly on `/api/stream`.
  */
-import { quantile } from "./_workload.ts";
+import { cowrieLines, quantile } from "./_workload.ts";
 import { metric, stallSubscribers, startCollectorProc, startServerProc } from "./_procs.ts";
 
 const TOKEN = "bench-token-0123456789";
@@ -56,6 +56,12 @@ export interface ThroughputOptions {
    * about once and few anomalies are raised).
    */
   attackers?: number;
+  /**
+   * `"distinct"` (default): every line from another source IP (a pool of 65k), the worst case
+   * for per-IP state. `"cowrie"`: the generator's realistic stream (sessions of several
+   * events per IP, as bench 1 uses), ending now.
+   */
+  workload?: "distinct" | "cowrie";
 }
 
 export interface ThroughputResult {
@@ -64,6 +70,7 @@ export interface ThroughputResult {
   e2e_events_per_s: number;
   stalled: number;
   attackers: number | null;
+  workload: "distinct" | "cowrie";
   /** Live messages published and dropped from full subscriber queues (`/metrics`). */
   hub_published: number;
   hub_dropped: number;
@@ -81,8 +88,9 @@ export async function benchThroughput(
   const { attackers } = opts;
   const start = attackers ? Date.now() - 600_000 : Date.now();
   const step = attackers ? 600_000 / n : 1;
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
+  // The generator writes 2000 events a second of event time: start so the stream ends now.
+  const lines: string[] = opts.workload === "cowrie" ? cowrieLines(n, 7, Date.now() - n / 2) : [];
+  for (let i = 0; i < n && opts.workload !== "cowrie"; i++) {
     const ts = Math.round(start + i * step);
     const k = attackers ? i % attackers : i;
     lines.push(
@@ -118,6 +126,7 @@ export async function benchThroughput(
       e2e_events_per_s: Math.round(n / seconds),
       stalled: opts.stalled ?? 0,
       attackers: attackers ?? null,
+      workload: opts.workload ?? "distinct",
       hub_published: await metric(server.url, "honeywatch_hub_published_total"),
       hub_dropped: await metric(server.url, "honeywatch_hub_dropped_total"),
     };

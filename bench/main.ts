@@ -57,10 +57,12 @@ try {
     result.pipeline_ratio_to_parse = p.ratio_to_parse;
   }
   if (want("e2e")) {
-    say("end to end: throughput");
-    const t = await benchThroughput(quick ? 30_000 : 300_000, dir);
-    details.e2e_throughput = t;
+    say("end to end: throughput (realistic Cowrie stream, then a new source IP every line)");
+    const t = await benchThroughput(quick ? 30_000 : 300_000, dir, { workload: "cowrie" });
+    const d = await benchThroughput(quick ? 20_000 : 200_000, dir, { workload: "distinct" });
+    details.e2e_throughput = [t, d];
     result.e2e_events_per_s = t.e2e_events_per_s;
+    result.e2e_events_per_s_distinct_ips = d.e2e_events_per_s;
     say("end to end: latency at 1k and 10k events/s");
     const l1 = await benchLatency(1_000, quick ? 3 : 20, dir);
     const l10 = await benchLatency(10_000, quick ? 3 : 20, dir);
