@@ -18,7 +18,11 @@ export function TopList({ title, field, items, href }: TopListProps) {
         <ol>
           {items.map((it) => (
             <li key={it.value}>
-              {href
+              {it.value === ""
+                // An empty password or command is a real value; in italics, outside <code>, so no
+                // attacker string can pass for it.
+                ? <em class="val muted">empty</em>
+                : href
                 ? <a class="val" href={href(it.value)}>{it.value}</a>
                 : <code class="val">{it.value}</code>}
               <span class="count">{formatCount(it.count)}</span>

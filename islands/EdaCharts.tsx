@@ -31,7 +31,8 @@ function bars(labels: string[], data: number[], horizontal = false, colour = "#3
   };
 }
 
-const clipLabel = (s: string) => (s.length > 40 ? s.slice(0, 39) + "…" : s);
+/** Axis label of a value: clipped; an empty password or command gets a visible label. */
+const clipLabel = (s: string) => (s === "" ? "(empty)" : s.length > 40 ? s.slice(0, 39) + "…" : s);
 const topBars = (c: Count[]) =>
   bars(c.slice(0, 15).map((x) => clipLabel(x.value)), c.slice(0, 15).map((x) => x.count), true);
 
