@@ -3,9 +3,10 @@
  * buckets of event time, each against an online baseline of the completed buckets before it
  * (robust median/MAD z-score over the last hour, plus an EWMA z-score for the explanation).
  * The running bucket is scored as it fills, so a spike is raised while it happens; a flagged
- * bucket is never learnt. A sensor whose minute holds every event of the minute (one sensor
- * active) is the same traffic as the global series: its spike is folded into the global anomaly,
- * which names the sensor, rather than raised twice. Page-Hinkley on each series' level reports lasting rate changes
+ * bucket is never learnt. A sensor or kind series whose minute holds every event of the minute
+ * (one sensor active; a firewall-only feed) is the same traffic as the global series: its spike
+ * is folded into the global anomaly, which names the sensor and kind, and its level shift into
+ * the global one, rather than reported twice. Page-Hinkley on each series' level reports lasting rate changes
  * (drift) rather than spikes.
  */
 import { EwmaZScore, type EwmaZScoreState, MadZScore, type MadZScoreState } from "../models/mod.ts";
@@ -55,7 +56,7 @@ interface Series {
   count: number;
   ids: string[];
   flagged: boolean;
-  /** This bucket's spike is folded into the global anomaly (set on sensor series only). */
+  /** This bucket's spike is folded into the global anomaly (sensor and kind series only). */
   folded: boolean;
   /** Id of the open anomaly while consecutive buckets are flagged. */
   openId: string | null;
@@ -101,6 +102,8 @@ export class TrafficSpike {
   margin = 0;
   /** Level shifts found since the caller last drained them. */
   shifts: RateShift[] = [];
+  /** The global series' latest roll: the bucket it closed, its count, the buckets it shifted at. */
+  #globalRoll: { from: number; count: number; shiftedAt: number[] } | null = null;
 
   constructor(options: Partial<TrafficSpikeOptions> = {}) {
     this.o = { ...SPIKE_DEFAULTS, ...options };
@@ -132,6 +135,11 @@ export class TrafficSpike {
   /** Close buckets before `bucket`: learn them (unless flagged), empty minutes as zeros. */
   #roll(s: Series, bucket: number): void {
     let missing = Math.min(this.o.window, Math.round((bucket - s.bucket) / this.o.bucketMs) - 1);
+    // The global series rolls first for every event. A series that closes the same minute with the
+    // same count saw the same traffic: its level shifts are the global ones, already reported.
+    const g = this.#globalRoll;
+    const sameAsGlobal = s.key !== "*" && g !== null && g.from === s.bucket && g.count === s.count;
+    if (s.key === "*") this.#globalRoll = { from: s.bucket, count: s.count, shiftedAt: [] };
     const close = (count: number, flagged: boolean) => {
       const level = count / Math.max(1, s.mad.median());
       if (!flagged) {
@@ -144,6 +152,8 @@ export class TrafficSpike {
       if (s.completed <= this.o.grace) return;
       const before = s.ph.mean;
       if (s.ph.update(level)) {
+        if (s.key === "*") this.#globalRoll!.shiftedAt.push(s.bucket);
+        else if (sameAsGlobal && g.shiftedAt.includes(s.bucket)) return;
         this.shifts.push({ key: s.key, at: s.bucket, before: round(before), after: round(level) });
       }
     };
@@ -166,7 +176,7 @@ export class TrafficSpike {
     for (const e of events) {
       const bucket = e.ts - (((e.ts % this.o.bucketMs) + this.o.bucketMs) % this.o.bucketMs);
       // Count the event in all three series before judging any, so the global check sees the
-      // sensor's count and the sensor's check sees whether the global series already flagged it.
+      // others' counts and theirs see whether the global series already flagged the minute.
       const counted: (Series | null)[] = [];
       for (const key of ["*", `sensor:${e.sensor}`, `kind:${e.kind}`]) {
         const s = this.#series(key, bucket);
@@ -179,12 +189,15 @@ export class TrafficSpike {
         if (s.ids.length < 20) s.ids.push(e.id);
         counted.push(s);
       }
-      const [all, sensor] = counted;
-      // One sensor holds every event of this minute: its series is the global one.
-      const same = all !== null && sensor !== null && sensor.count === all.count;
+      const [all, sensor, kind] = counted;
+      // A sensor or kind that holds every event of this minute: its series is the global one.
+      const sole = {
+        sensor: all !== null && sensor !== null && sensor.count === all.count,
+        kind: all !== null && kind !== null && kind.count === all.count,
+      };
       for (const s of counted) {
         if (!s) continue;
-        const a = this.#check(s, e, same ? sensor : null, same ? all : null);
+        const a = this.#check(s, e, all, (s === sensor && sole.sensor) || (s === kind && sole.kind), sole);
         if (a) out.set(a.id, a);
       }
     }
@@ -200,10 +213,16 @@ export class TrafficSpike {
   }
 
   /**
-   * Judge the running bucket of `s` after `e` was counted. `sole` is the sensor series and `all` the
-   * global one when that sensor holds every event of the minute.
+   * Judge the running bucket of `s` after `e` was counted. `same`: `s` holds every event of the
+   * minute (so `all`, the global series, says the same); `sole`: whether `e`'s sensor and kind do.
    */
-  #check(s: Series, e: NormalisedEvent, sole: Series | null, all: Series | null): Anomaly | null {
+  #check(
+    s: Series,
+    e: NormalisedEvent,
+    all: Series | null,
+    same: boolean,
+    sole: { sensor: boolean; kind: boolean },
+  ): Anomaly | null {
     if (s.folded) return null;
     if (s.completed < this.o.grace || s.count < this.o.minCount) return null;
     // The median only changes when a minute closes: cached, so the cheap tests run per event and the
@@ -216,8 +235,8 @@ export class TrafficSpike {
     if (!(z >= zThreshold)) {
       return null;
     }
-    if (s === sole && all?.flagged) {
-      // The global anomaly already says this and names the sensor; the minute is still not learnt.
+    if (same && all?.flagged) {
+      // The global anomaly already says this and names the sensor or kind; the minute is still not learnt.
       s.flagged = true;
       s.folded = true;
       return null;
@@ -233,9 +252,14 @@ export class TrafficSpike {
     }
     const ewmaZ = s.ew.score(s.count);
     const what = s.key === "*" ? "all events" : s.key.replace(":", " ");
-    // The global series names the sensor when that sensor sent every event of the minute.
-    const sensor = s.key.startsWith("sensor:") ? s.key.slice(7) : s.key === "*" && sole ? e.sensor : null;
-    const from = s.key === "*" && sole ? ` (all from sensor ${e.sensor})` : "";
+    // The global series names the sensor and the kind that hold every event of the minute.
+    const global = s.key === "*";
+    const sensor = s.key.startsWith("sensor:") ? s.key.slice(7) : global && sole.sensor ? e.sensor : null;
+    const alone = [
+      ...(global && sole.sensor ? [`from sensor ${e.sensor}`] : []),
+      ...(global && sole.kind ? [`of kind ${e.kind}`] : []),
+    ];
+    const from = alone.length > 0 ? ` (all ${alone.join(", ")})` : "";
     const ratio = s.count / Math.max(1, median);
     const sev: Severity = ratio >= 10 ? "critical" : ratio >= 5 ? "high" : "medium";
     return {

@@ -3,11 +3,15 @@ import { TrafficSpike } from "../../../lib/online/traffic_spike.ts";
 import { Anomaly, type NormalisedEvent } from "../../../lib/schema.ts";
 import { ev, T0 } from "../../actors/_events.ts";
 
-/** `n` events spread over minute `m` (from T0), kind `kind`. */
-function minute(m: number, n: number, kind: NormalisedEvent["kind"] = "connect"): NormalisedEvent[] {
+/** `n` events spread over minute `m` (from T0) of sensor vm1: of kind `kind`, or connect and closed in turn. */
+function minute(m: number, n: number, kind?: NormalisedEvent["kind"]): NormalisedEvent[] {
   return Array.from(
     { length: n },
-    (_, i) => ev(m * 60_000 + Math.floor((i * 60_000) / n), { id: `m${m}.${i}`, kind }),
+    (_, i) =>
+      ev(m * 60_000 + Math.floor((i * 60_000) / n), {
+        id: `m${m}.${i}`,
+        kind: kind ?? (i % 2 === 0 ? "connect" : "closed"),
+      }),
   );
 }
 
@@ -91,8 +95,8 @@ Deno.test("TrafficSpike - feedback margin raises the bar; state survives JSON", 
 Deno.test("TrafficSpike - a spike over a flat baseline carries finite numbers and a schema-valid anomaly", () => {
   const t = new TrafficSpike();
   // Exactly 20 events every minute: median 20, MAD 0, mean deviation 0 (the robust z divides by 0).
-  for (let m = 0; m < 12; m++) assert.deepEqual(t.observe(minute(m, 20)), []);
-  const out = t.observe(minute(12, 300));
+  for (let m = 0; m < 12; m++) assert.deepEqual(t.observe(minute(m, 20, "connect")), []);
+  const out = t.observe(minute(12, 300, "connect"));
   assert.ok(out.length > 0);
   for (const a of out) {
     const round = JSON.parse(JSON.stringify(a));
@@ -122,4 +126,28 @@ Deno.test("TrafficSpike - a sensor silent for over an hour, then busy, is scored
     assert.ok(Number.isFinite(a.value) && a.value >= 6);
     assert.match(a.reason, new RegExp(`: ${a.features.count} events/min against a flat baseline of 0 `));
   }
+});
+
+Deno.test("TrafficSpike - a one-sensor, one-kind feed (firewall only) raises one anomaly and one level shift", () => {
+  const t = new TrafficSpike();
+  for (let m = 0; m < 15; m++) t.observe(minute(m, 40 + (m % 3) * 5, "firewall"));
+  const out = t.observe(minute(15, 250, "firewall"));
+  assert.deepEqual(out.map((a) => a.id.split("-")[1]), ["*"]);
+  assert.match(out[0].reason, /^Traffic spike in all events \(all from sensor vm1, of kind firewall\): /);
+  // A lasting rise: Page-Hinkley reports it once, for the global series.
+  for (let m = 16; m < 60; m++) t.observe(minute(m, 400, "firewall"));
+  assert.ok(t.shifts.length > 0);
+  assert.deepEqual([...new Set(t.shifts.map((s) => s.key))], ["*"]);
+});
+
+Deno.test("TrafficSpike - with two sensors each sensor's level shift is its own", () => {
+  const t = new TrafficSpike();
+  const both = (m: number, n1: number, n2: number) =>
+    [...minute(m, n1), ...minute(m, n2).map((e) => ({ ...e, id: `vm2.${e.id}`, sensor: "vm2" }))]
+      .sort((a, b) => a.ts - b.ts);
+  for (let m = 0; m < 15; m++) t.observe(both(m, 40, 40));
+  for (let m = 15; m < 60; m++) t.observe(both(m, 40, 400));
+  const keys = new Set(t.shifts.map((s) => s.key));
+  assert.ok(keys.has("*") && keys.has("sensor:vm2"), [...keys].join(", "));
+  assert.ok(!keys.has("sensor:vm1"));
 });
