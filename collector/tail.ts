@@ -264,6 +264,8 @@ class Follower {
       log.info("collector: file appeared", { path: this.path });
     }
     const live = await statOrNull(this.path);
+    // `close()` (SIGTERM) may have run while the stat was awaited.
+    if (!this.cur) return;
     let r: Reader = this.cur;
     const rotated = live !== null && (live.dev !== r.dev || (live.ino ?? 0) !== r.ino);
     r.size = (await r.file.stat()).size;
@@ -404,7 +406,13 @@ export class Tailer {
     while (!this.#closed) {
       const out: TailLine[] = [];
       for (const f of this.#followers) {
-        await f.poll(out, maxBytes);
+        try {
+          await f.poll(out, maxBytes);
+        } catch (e) {
+          // close() closed the file under a poll: stopping, not an error.
+          if (this.#closed) return null;
+          throw e;
+        }
       }
       if (out.length > 0) return out;
       if (this.#followers.every((f) => f.done)) return null;

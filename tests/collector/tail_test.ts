@@ -216,3 +216,20 @@ Deno.test("Tailer - resumes after a copytruncate that happened while stopped", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Tailer - close() while a read is under way ends the read instead of throwing (SIGTERM)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hw-tail-" });
+  try {
+    const path = `${dir}/cowrie.json`;
+    await append(path, lines("a", 0, 3));
+    const t = new Tailer({ paths: [path], pollMs: 20, graceMs: 100, fromStart: true });
+    await t.open();
+    assert.deepEqual(texts((await t.read())!), ['{"n":"a-0"}', '{"n":"a-1"}', '{"n":"a-2"}']);
+    // The next read is waiting on the file's stat when the collector is told to stop.
+    const pending = t.read();
+    t.close();
+    assert.equal(await pending, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
