@@ -50,11 +50,12 @@ const dir = await Deno.makeTempDir({ prefix: "hw-bench-" });
 try {
   if (want("pipeline")) {
     say("pipeline, in process");
-    const p = benchPipeline(quick ? 100_000 : 500_000, quick ? 3 : 5);
+    const p = benchPipeline(quick ? 100_000 : 500_000, quick ? 3 : 5, quick ? 20_000 : 100_000);
     details.pipeline = p;
     result.pipeline_events_per_s = p.pipeline_events_per_s;
     result.parse_only_events_per_s = p.parse_only_events_per_s;
     result.pipeline_ratio_to_parse = p.ratio_to_parse;
+    result.pipeline_rules_only_events_per_s = p.rules_only_events_per_s;
   }
   if (want("e2e")) {
     say("end to end: throughput (realistic Cowrie stream, then a new source IP every line)");
