@@ -147,6 +147,10 @@ export class OnlineModels {
     const drifts: DriftEvent[] = [];
     let last = 0;
     this.batchScores = new Map();
+    // Feature drift watches the batch's mean learnt vector: one ADWIN update per feature and
+    // batch, not per actor (at 100 actors a batch that was a third of the models' cost).
+    const learntSum = new Map<string, number>();
+    let learntN = 0;
     for (const [ip, g] of byIp) {
       const actor = batch.actors.peek(ip);
       if (!actor) continue;
@@ -158,7 +162,16 @@ export class OnlineModels {
         anomalies.push(a);
         this.flagged++;
       }
-      if (this.unusual.learnt > learntBefore) this.#featureDrift(this.unusual.recent.at(-1)!, g.ts, drifts);
+      if (this.unusual.learnt > learntBefore) {
+        const x = this.unusual.recent.at(-1)!;
+        for (const k in x) learntSum.set(k, (learntSum.get(k) ?? 0) + x[k]);
+        learntN++;
+      }
+    }
+    if (learntN > 0) {
+      const mean: Record<string, number> = {};
+      for (const [k, v] of learntSum) mean[k] = v / learntN;
+      this.#featureDrift(mean, last, drifts);
     }
     for (const s of this.unusual.scores) {
       this.histogram[Math.min(BINS - 1, Math.floor(s * BINS))]++;
