@@ -5,7 +5,7 @@
  */
 import { systemClock } from "./lib/clock.ts";
 import { ConfigError, loadConfig, USAGE } from "./lib/config.ts";
-import { startDemo } from "./lib/demo.ts";
+import { startLocalDemo } from "./lib/demo.ts";
 import { announce, log, setLogLevel } from "./lib/log.ts";
 import { startRuntime } from "./lib/runtime.ts";
 import { createApp } from "./routes/mod.ts";
@@ -54,12 +54,7 @@ export async function main(args: string[]): Promise<void> {
         );
       }
       if (config.demo) {
-        stopDemo = startDemo({
-          url: `ws://127.0.0.1:${port}/ingest`,
-          token: config.ingestToken,
-          rate: config.demoRate,
-        });
-        announce(`demo feed: ${config.demoRate} Cowrie events/s as sensor "demo-honeypot"`);
+        stopDemo = startLocalDemo(port, config.ingestToken, config.demoRate);
       }
     },
   }, app.fetch);

@@ -13,7 +13,7 @@
  */
 import { systemClock } from "./lib/clock.ts";
 import { ConfigError, loadConfig } from "./lib/config.ts";
-import { startDemo } from "./lib/demo.ts";
+import { startLocalDemo } from "./lib/demo.ts";
 import { announce, log, setLogLevel } from "./lib/log.ts";
 import { startRuntime } from "./lib/runtime.ts";
 import { stopTogether } from "./lib/stop_together.ts";
@@ -52,12 +52,7 @@ export default {
     const host = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
     announce(`honeywatch listening on http://${host}:${port}/ (deno serve)`);
     if (config.demo) {
-      stopDemo = startDemo({
-        url: `ws://127.0.0.1:${port}/ingest`,
-        token: config.ingestToken,
-        rate: config.demoRate,
-      });
-      announce(`demo feed: ${config.demoRate} Cowrie events/s as sensor "demo-honeypot"`);
+      stopDemo = startLocalDemo(port, config.ingestToken, config.demoRate);
     }
   },
 } satisfies Deno.ServeDefaultExport;

@@ -12,6 +12,35 @@ export function cowrieLines(n: number, seed = 7, start = Date.parse("2026-11-25T
   return out;
 }
 
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "000Z");
+}
+
+/**
+ * A background Cowrie line: scanner `k` of a pool of 65 536 IPs connecting, sending a
+ * version or leaving (by `k % 3`).
+ */
+export function scannerLine(k: number, now: number, sensor: string): string {
+  const ip = `203.0.${(k >> 8) & 255}.${k & 255}`;
+  const kinds = ["cowrie.session.connect", "cowrie.client.version", "cowrie.session.closed"];
+  const eventid = kinds[k % 3];
+  const extra = eventid === "cowrie.session.connect"
+    ? `,"src_port":${40000 + (k % 20000)},"dst_ip":"10.0.0.2","dst_port":2222,"protocol":"ssh"`
+    : eventid === "cowrie.client.version"
+    ? `,"version":"SSH-2.0-Go"`
+    : `,"duration_ms":${k % 5000}`;
+  return `{"eventid":"${eventid}","timestamp":"${iso(now)}","src_ip":"${ip}","session":"${
+    (k % 0xffffff).toString(16).padStart(12, "0")
+  }","sensor":"${sensor}","message":""${extra}}`;
+}
+
+/** A failed root login from `ip`, the `k`th of the run (its own session and password). */
+export function failedLine(ip: string, now: number, k: number, sensor: string): string {
+  return `{"eventid":"cowrie.login.failed","timestamp":"${iso(now)}","src_ip":"${ip}","session":"beef${
+    String(k).padStart(8, "0")
+  }","username":"root","password":"pw${k}","sensor":"${sensor}","message":""}`;
+}
+
 /** Median of numbers. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

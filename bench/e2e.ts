@@ -10,36 +10,11 @@
  * - Latency: lines appended at a fixed rate; every 200 ms a fresh IP fails 5 logins; latency is
  *   from appending the 5th failure to receiving its `brute_force` anomaly on `/api/stream`.
  */
-import { cowrieLines, quantile } from "./_workload.ts";
+import { cowrieLines, failedLine, quantile, scannerLine } from "./_workload.ts";
 import { metric, stallSubscribers, startCollectorProc, startServerProc } from "./_procs.ts";
 
 const TOKEN = "bench-token-0123456789";
 const enc = new TextEncoder();
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "000Z");
-}
-
-/** A background line: scanners from a pool of IPs connecting, sending a version, leaving. */
-function background(i: number, now: number): string {
-  const ip = `203.0.${(i >> 8) & 255}.${i & 255}`;
-  const kinds = ["cowrie.session.connect", "cowrie.client.version", "cowrie.session.closed"];
-  const eventid = kinds[i % 3];
-  const extra = eventid === "cowrie.session.connect"
-    ? `,"src_port":${40000 + (i % 20000)},"dst_ip":"10.0.0.2","dst_port":2222,"protocol":"ssh"`
-    : eventid === "cowrie.client.version"
-    ? `,"version":"SSH-2.0-Go"`
-    : `,"duration_ms":${i % 5000}`;
-  return `{"eventid":"${eventid}","timestamp":"${iso(now)}","src_ip":"${ip}","session":"${
-    (i % 0xffffff).toString(16).padStart(12, "0")
-  }","sensor":"bench","message":""${extra}}`;
-}
-
-function failed(ip: string, now: number, k: number): string {
-  return `{"eventid":"cowrie.login.failed","timestamp":"${iso(now)}","src_ip":"${ip}","session":"beefbeef${
-    String(k).padStart(4, "0")
-  }","username":"root","password":"pw${k}","sensor":"bench","message":""}`;
-}
 
 async function sensorEvents(url: string): Promise<number> {
   const r = await fetch(`${url}/api/sensors`);
@@ -94,7 +69,9 @@ export async function benchThroughput(
     const ts = Math.round(start + i * step);
     const k = attackers ? i % attackers : i;
     lines.push(
-      i % 50 < 45 ? background(i, ts) : failed(`198.18.${(k >> 8) & 255}.${k & 255}`, ts, i),
+      i % 50 < 45
+        ? scannerLine(i, ts, "bench")
+        : failedLine(`198.18.${(k >> 8) & 255}.${k & 255}`, ts, i, "bench"),
     );
   }
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
@@ -202,12 +179,12 @@ export async function benchLatency(rate: number, seconds: number, dir: string): 
     while (performance.now() - start < seconds * 1000) {
       const now = Date.now();
       let chunk = "";
-      for (let i = 0; i < perTick; i++) chunk += background(sent + i, now) + "\n";
+      for (let i = 0; i < perTick; i++) chunk += scannerLine(sent + i, now, "bench") + "\n";
       sent += perTick;
       let markerIp: string | null = null;
       if (performance.now() >= nextMarker) {
         markerIp = `198.18.${(markers >> 8) & 255}.${markers & 255}`;
-        for (let j = 0; j < 5; j++) chunk += failed(markerIp, now + j, k++) + "\n";
+        for (let j = 0; j < 5; j++) chunk += failedLine(markerIp, now + j, k++, "bench") + "\n";
         sent += 5;
         markers++;
         nextMarker += 200;

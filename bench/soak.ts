@@ -13,6 +13,7 @@
  *   deno task bench -- --soak [--soak-minutes 30] [--soak-rate 2000] [--out FILE]
  */
 import { metric, startCollectorProc, startServerProc } from "./_procs.ts";
+import { failedLine, scannerLine } from "./_workload.ts";
 
 const TOKEN = "bench-token-0123456789";
 const SENSOR = "bench-soak";
@@ -51,31 +52,6 @@ export interface SoakResult {
   lag_slope_events_per_s: number;
   lag_grew: boolean;
   samples: SoakSample[];
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "000Z");
-}
-
-/** Background lines from a pool of 65536 scanners; `k` numbers the line. */
-function background(k: number, now: number): string {
-  const ip = `203.0.${(k >> 8) & 255}.${k & 255}`;
-  const kinds = ["cowrie.session.connect", "cowrie.client.version", "cowrie.session.closed"];
-  const eventid = kinds[k % 3];
-  const extra = eventid === "cowrie.session.connect"
-    ? `,"src_port":${40000 + (k % 20000)},"dst_ip":"10.0.0.2","dst_port":2222,"protocol":"ssh"`
-    : eventid === "cowrie.client.version"
-    ? `,"version":"SSH-2.0-Go"`
-    : `,"duration_ms":${k % 5000}`;
-  return `{"eventid":"${eventid}","timestamp":"${iso(now)}","src_ip":"${ip}","session":"${
-    (k % 0xffffff).toString(16).padStart(12, "0")
-  }","sensor":"soak","message":""${extra}}`;
-}
-
-function failed(ip: string, now: number, k: number): string {
-  return `{"eventid":"cowrie.login.failed","timestamp":"${iso(now)}","src_ip":"${ip}","session":"beef${
-    String(k).padStart(8, "0")
-  }","username":"root","password":"pw${k}","sensor":"soak","message":""}`;
 }
 
 /** Least-squares slope of y over x (0 with fewer than two points). */
@@ -176,11 +152,11 @@ export async function benchSoak(o: {
         // Lines due by now at the steady rate; a slow tick catches up on the next.
         const due = Math.floor(((performance.now() - t0) / 1000) * o.rate);
         let chunk = "";
-        for (; written < due; written++) chunk += background(written, now) + "\n";
+        for (; written < due; written++) chunk += scannerLine(written, now, "soak") + "\n";
         if (performance.now() >= nextMarker) {
           const m = markers++;
           const ip = `198.18.${(m >> 8) & 255}.${m & 255}`;
-          for (let j = 0; j < 5; j++) chunk += failed(ip, now + j, m * 5 + j) + "\n";
+          for (let j = 0; j < 5; j++) chunk += failedLine(ip, now + j, m * 5 + j, "soak") + "\n";
           written += 5;
           nextMarker += 1000;
         }

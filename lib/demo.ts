@@ -3,7 +3,7 @@
  * sent through a real WebSocket to this server's own `/ingest`, the path a collector uses.
  */
 import { generateCowrie, parseCowrieTimestamp } from "../collector/generate.ts";
-import { log } from "./log.ts";
+import { announce, log } from "./log.ts";
 import { PROTOCOL, type ServerFrame } from "./schema.ts";
 
 export interface DemoOptions {
@@ -14,6 +14,13 @@ export interface DemoOptions {
   rate: number;
   sensor?: string;
   seed?: number;
+}
+
+/** Start the feed into the server listening on `port` and say so; returns the stop function. */
+export function startLocalDemo(port: number, token: string, rate: number): () => void {
+  const stop = startDemo({ url: `ws://127.0.0.1:${port}/ingest`, token, rate });
+  announce(`demo feed: ${rate} Cowrie events/s as sensor "demo-honeypot"`);
+  return stop;
 }
 
 /** Start the feed; returns a function that stops it. */
