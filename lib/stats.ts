@@ -47,11 +47,17 @@ function fieldValue(ev: NormalisedEvent, f: TopField): string | undefined {
   return ev[f];
 }
 
-/** Add `add` into `into`, then drop the least frequent values past `cap`. */
-export function mergeTop(into: TopMap, add: TopMap, cap = TOP_CAP): TopMap {
-  for (const [k, n] of Object.entries(add)) into[k] = (into[k] ?? 0) + n;
+/**
+ * Add `add` into `into`, then drop the least frequent values past `cap`. With `slack`, the
+ * map may hold up to `cap + slack` values before it is cut back to `cap`: in-memory partials
+ * sort every other batch instead of every batch; what is stored is cut to `cap`.
+ */
+export function mergeTop(into: TopMap, add: TopMap, cap = TOP_CAP, slack = 0): TopMap {
+  let n = 0;
+  for (const k in add) into[k] = (into[k] ?? 0) + add[k];
+  for (const _ in into) if (++n > cap + slack) break;
+  if (n <= cap + slack) return into;
   const entries = Object.entries(into);
-  if (entries.length <= cap) return into;
   entries.sort((a, b) => b[1] - a[1]);
   return Object.fromEntries(entries.slice(0, cap));
 }
@@ -176,12 +182,16 @@ export class StatsAggregator implements BatchObserver {
     else {
       m.counts.total += p.counts.total;
       for (const [k, n] of Object.entries(p.counts.kinds)) m.counts.kinds[k] = (m.counts.kinds[k] ?? 0) + n;
-      for (const f of TOP_FIELDS) if (p.tops[f]) m.tops[f] = mergeTop(m.tops[f] ?? {}, p.tops[f]!);
+      for (const f of TOP_FIELDS) {
+        if (p.tops[f]) m.tops[f] = mergeTop(m.tops[f] ?? {}, p.tops[f]!, TOP_CAP, TOP_CAP);
+      }
     }
     const hour = minute - (minute % HOUR);
     const h = this.#hours.get(hour) ?? {};
     this.#hours.set(hour, h);
-    for (const f of TOP_FIELDS) if (p.tops[f]) h[f] = mergeTop(h[f] ?? {}, { ...p.tops[f] });
+    for (const f of TOP_FIELDS) {
+      if (p.tops[f]) h[f] = mergeTop(h[f] ?? {}, { ...p.tops[f] }, TOP_CAP, TOP_CAP);
+    }
   }
 
   #noteRelations(events: readonly NormalisedEvent[]): void {
