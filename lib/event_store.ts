@@ -27,6 +27,12 @@ export interface BatchToStore {
   batch: number;
   /** How long events are kept. */
   retentionMs: number;
+  /**
+   * The sensors' marks as this instance last wrote them: the commit checks a remembered mark
+   * instead of reading it first (one KV round trip a batch instead of two). A mark moved by
+   * someone else fails the check, and is then read.
+   */
+  marks?: Map<string, Deno.KvEntryMaybe<{ seq: number }>>;
 }
 
 /** Outcome of storing a batch: stored, or a repeat of an already stored `seq`. */
@@ -49,11 +55,15 @@ export async function storeBatch(kv: Deno.Kv, b: BatchToStore): Promise<StoreOut
   const batchId = b.seq !== undefined ? `${b.sensor}.${b.seq}` : `${b.sensor}.${b.instance}.${b.batch}`;
   const blocks = prepareBlocks(batchId, b.events);
   const commits = groupBlocks(blocks);
-  for (;;) {
+  for (let attempt = 0;; attempt++) {
     let seqEntry: Deno.KvEntryMaybe<{ seq: number }> | null = null;
     if (b.seq !== undefined) {
-      seqEntry = await retryLocked(() => kv.get<{ seq: number }>(seqKey));
-      if (seqEntry.value && seqEntry.value.seq >= b.seq) return "duplicate";
+      const known = attempt === 0 ? b.marks?.get(b.sensor) : undefined;
+      seqEntry = known ?? await retryLocked(() => kv.get<{ seq: number }>(seqKey));
+      if (seqEntry.value && seqEntry.value.seq >= b.seq) {
+        if (!known) return "duplicate";
+        continue; // a remembered mark says so: read it to be sure
+      }
     }
     for (let c = 0; c < commits.length - 1; c++) {
       const op = kv.atomic();
@@ -73,7 +83,15 @@ export async function storeBatch(kv: Deno.Kv, b: BatchToStore): Promise<StoreOut
     }
     if (b.rejected > 0) op.sum(keys.sensorRejected(b.sensor), BigInt(b.rejected));
     const res = await retryLocked(() => op.commit());
-    if (res.ok) return "stored";
+    if (res.ok) {
+      if (seqEntry && b.marks) {
+        b.marks.set(b.sensor, { key: seqKey, value: { seq: b.seq! }, versionstamp: res.versionstamp });
+        // Sensor names come from clients: keep the map bounded.
+        if (b.marks.size > 1000) b.marks.delete(b.marks.keys().next().value!);
+      }
+      return "stored";
+    }
+    b.marks?.delete(b.sensor);
     // Another connection or instance moved the sensor's mark: read it again and decide.
   }
 }

@@ -91,6 +91,8 @@ export interface PipelineStats {
 export class Pipeline {
   readonly #o: PipelineOptions;
   readonly #parsers = new Map<string, RecordParser>();
+  /** The sensors' dedup marks as this instance last committed them (see `storeBatch`). */
+  readonly #marks = new Map<string, Deno.KvEntryMaybe<{ seq: number }>>();
   #batch = 0;
   readonly #inFlight = new Set<number>();
   readonly #observers: BatchObserver[] = [];
@@ -163,6 +165,7 @@ export class Pipeline {
     let outcome;
     try {
       outcome = await storeBatch(this.#o.kv, {
+        marks: this.#marks,
         sensor: input.sensor,
         seq: input.seq,
         events,
