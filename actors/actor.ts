@@ -11,6 +11,7 @@ import {
   type Buckets,
   buckets,
   bucketSum,
+  clipText,
   type Distinct,
   distinct,
   distinctAdd,
@@ -89,6 +90,29 @@ export function newActor(ip: string): ActorState {
   };
 }
 
+/** Serialised bytes an actor value may take: under KV's 64 KiB with room for the stamp around it. */
+const FIT_BYTES = 56_000;
+
+/**
+ * Shrink an actor that would not fit one KV value (attacker strings at their clip length in
+ * every field, some two bytes a character): the oldest recent events go first, then the
+ * capped sets' values are cut short. Returns whether it changed anything. Rare: flush calls
+ * it only after KV refused the value.
+ */
+export function fitActor(s: ActorState): boolean {
+  // V8's serialiser takes at most 2 bytes per character of text; JSON length is a fair count.
+  const size = () => 2 * JSON.stringify(s).length;
+  if (size() <= FIT_BYTES) return false;
+  while (s.recent.length > 1 && size() > FIT_BYTES) s.recent.splice(0, Math.ceil(s.recent.length / 2));
+  for (const d of [s.usernames, s.passwords]) {
+    if (size() <= FIT_BYTES) break;
+    const v: Record<string, number> = {};
+    for (const [k, ts] of Object.entries(d.v)) v[k.slice(0, 32)] = Math.max(v[k.slice(0, 32)] ?? 0, ts);
+    d.v = v;
+  }
+  return true;
+}
+
 /** Result of one step: the (same, updated) state and the anomalies to store and publish. */
 export interface StepResult {
   state: ActorState;
@@ -108,8 +132,9 @@ export function step(state: ActorState, ev: NormalisedEvent, detectors: readonly
   if (!s.sensors.includes(ev.sensor) && s.sensors.length < 16) s.sensors.push(ev.sensor);
   bucketAdd(s.perMinute, ev.ts);
   if (ev.kind === "login_failed") bucketAdd(s.failedPerMinute, ev.ts);
-  if (ev.username !== undefined) distinctAdd(s.usernames, ev.username, ev.ts);
-  if (ev.password !== undefined) distinctAdd(s.passwords, ev.password, ev.ts);
+  // Clipped like the ring: 64 distinct 4 KB usernames would not fit KV's 64 KiB per actor.
+  if (ev.username !== undefined) distinctAdd(s.usernames, clipText(ev.username), ev.ts);
+  if (ev.password !== undefined) distinctAdd(s.passwords, clipText(ev.password), ev.ts);
   if (ev.dst_port !== undefined && ev.kind !== "connect") distinctAdd(s.ports, String(ev.dst_port), ev.ts);
   ringPush(s.recent, recentOf(ev), RECENT_EVENTS);
   featureStep(s.fx ??= newFeatureState(), ev);
@@ -209,17 +234,12 @@ function rank(s: string): number {
 function recentOf(ev: NormalisedEvent): RecentEvent {
   const r: RecentEvent = { id: ev.id, ts: ev.ts, kind: ev.kind, sensor: ev.sensor };
   if (ev.session !== undefined) r.session = ev.session;
-  if (ev.username !== undefined) r.username = clip(ev.username);
-  if (ev.password !== undefined) r.password = clip(ev.password);
-  if (ev.command !== undefined) r.command = clip(ev.command);
-  if (ev.url !== undefined) r.url = clip(ev.url);
+  if (ev.username !== undefined) r.username = clipText(ev.username);
+  if (ev.password !== undefined) r.password = clipText(ev.password);
+  if (ev.command !== undefined) r.command = clipText(ev.command);
+  if (ev.url !== undefined) r.url = clipText(ev.url);
   if (ev.dst_port !== undefined) r.dst_port = ev.dst_port;
   return r;
-}
-
-/** Attacker strings in the ring are clipped so one actor value stays well under KV's 64 KiB. */
-function clip(s: string): string {
-  return s.length > 200 ? s.slice(0, 200) + "…" : s;
 }
 
 /** Window features of an actor at time `now` (event time), for the API and the models. */

@@ -12,7 +12,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { Detector } from "../lib/detectors/mod.ts";
 import { log } from "../lib/log.ts";
 import type { Anomaly, NormalisedEvent } from "../lib/schema.ts";
-import { type ActorState, newActor, step, takeUnsent } from "./actor.ts";
+import { type ActorState, fitActor, newActor, step, takeUnsent } from "./actor.ts";
 import type { KnownIps } from "./known.ts";
 import { commitOp, readActors, retryLocked } from "./store.ts";
 
@@ -214,7 +214,15 @@ export class ActorSystem {
     const { chunks, unsent } = await this.#exclusive(() => Promise.resolve(this.#prepare(stats)));
     if (unsent.length > 0) await this.onAnomalies(unsent);
     for (const chunk of chunks) {
-      const res = await retryLocked(() => chunk.op.commit());
+      let res;
+      try {
+        res = await retryLocked(() => chunk.op.commit());
+      } catch (e) {
+        if (!tooLarge(e)) throw e;
+        // An actor grew past KV's value limit: shrink it and write the chunk under the lock.
+        await this.#exclusive(() => this.#commitLocked(chunk.slots.map(([slot]) => slot), stats));
+        continue;
+      }
       stats.commits++;
       if (res.ok) {
         for (const [slot, n] of chunk.slots) this.#flushed(slot, n, res.versionstamp);
@@ -251,10 +259,15 @@ export class ActorSystem {
         chunk.push(dirty[i++]);
       }
       for (const slot of chunk) markApplied(slot, now);
-      chunks.push({
-        op: commitOp(this.#kv, chunk, now, this.#o.ttlMs),
-        slots: chunk.map((slot) => [slot, slot.delta.length]),
-      });
+      let op;
+      try {
+        op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
+      } catch (e) {
+        if (!tooLarge(e)) throw e;
+        for (const slot of chunk) fitActor(slot.state);
+        op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
+      }
+      chunks.push({ op, slots: chunk.map((slot) => [slot, slot.delta.length]) });
     }
     return { chunks, unsent };
   }
@@ -272,8 +285,15 @@ export class ActorSystem {
       await this.#rebase(chunk, this.#o.clock.now());
       const now = this.#o.clock.now();
       for (const slot of chunk) markApplied(slot, now);
-      const op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
-      const res = await retryLocked(() => op.commit());
+      let res;
+      try {
+        const op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
+        res = await retryLocked(() => op.commit());
+      } catch (e) {
+        if (!tooLarge(e) || attempt > 0) throw e;
+        for (const slot of chunk) fitActor(slot.state);
+        continue;
+      }
       stats.commits++;
       if (res.ok) {
         for (const slot of chunk) this.#flushed(slot, slot.delta.length, res.versionstamp);
@@ -340,6 +360,11 @@ export class ActorSystem {
     await this.#exclusive(() => Promise.resolve(this.#slots.clear()));
     return st;
   }
+}
+
+/** KV refused a value or commit for its size. */
+function tooLarge(e: unknown): boolean {
+  return e instanceof Error && /too large/i.test(e.message);
 }
 
 /** A cheap upper estimate of an actor's stored size (JSON.stringify of every state costs more than the commit). */

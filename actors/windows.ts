@@ -65,6 +65,11 @@ export function distinct(cap: number): Distinct {
   return { cap, v: {}, evicted: 0 };
 }
 
+/** Attacker strings kept in actor state are clipped so one actor value stays well under KV's 64 KiB. */
+export function clipText(s: string): string {
+  return s.length > 200 ? s.slice(0, 200) + "…" : s;
+}
+
 /** Note `value` seen at `ts`. */
 export function distinctAdd(d: Distinct, value: string, ts: number): void {
   const prev = d.v[value];

@@ -1,6 +1,6 @@
 /** Brute force: >= maxretry failed logins from one IP within findtime (fail2ban's sshd jail). */
 import { z } from "zod";
-import { type Hits, hits, hitsAdd, hitsIn } from "../../actors/windows.ts";
+import { clipText, type Hits, hits, hitsAdd, hitsIn } from "../../actors/windows.ts";
 import { formatDuration } from "../duration.ts";
 import type { NormalisedEvent } from "../schema.ts";
 import { type Detector, grade, multiplicity } from "./detector.ts";
@@ -33,7 +33,7 @@ export function bruteForce(config: BruteForceConfig): Detector<State> {
       if (ev.kind !== "login_failed") return null;
       for (let k = Math.min(multiplicity(ev), cap); k > 0; k--) hitsAdd(s.failed, ev.ts, ev.id);
       if (ev.username !== undefined) {
-        s.users[ev.username] = ev.ts;
+        s.users[clipText(ev.username)] = ev.ts; // state is stored per actor: bounded size
         const names = Object.keys(s.users);
         if (names.length > 32) delete s.users[names[0]];
       }

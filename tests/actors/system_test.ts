@@ -318,3 +318,31 @@ Deno.test("ActorSystem - get shows a clean actor as another system on the same K
     }
   });
 });
+
+Deno.test("ActorSystem - an actor grown past KV's value limit by long attacker strings is trimmed and flushed", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = new FakeClock(T0);
+    const sys = system(kv, clock);
+    const big = "198.51.100.77";
+    const other = "198.51.100.78";
+    // 30 distinct 4 KB usernames and passwords (the parser keeps 4096 characters), two bytes a
+    // character past Latin-1: over 64 KiB as stored unless trimmed.
+    const events = Array.from({ length: 30 }, (_, i) =>
+      ev(i, {
+        src_ip: big,
+        kind: "login_failed",
+        username: `${i}`.padEnd(4096, "ü"),
+        password: `${i}`.padEnd(4096, "p"),
+      }));
+    events.push(ev(31, { src_ip: other, kind: "connect" }));
+    await sys.apply(events, { instance: "i", batch: 1 });
+    await sys.flush();
+    const stored = await kv.get<{ state: { events: number; recent: unknown[] } }>(keys.actor(big));
+    assert.equal(stored.value?.state.events, 30, "the big actor is stored with every event counted");
+    assert.ok(stored.value!.state.recent.length < 30, "its oldest recent events were dropped to fit");
+    assert.equal((await kv.get<{ state: { events: number } }>(keys.actor(other))).value?.state.events, 1);
+  } finally {
+    kv.close();
+  }
+});
