@@ -259,15 +259,11 @@ export class ActorSystem {
         chunk.push(dirty[i++]);
       }
       for (const slot of chunk) markApplied(slot, now);
-      let op;
-      try {
-        op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
-      } catch (e) {
-        if (!tooLarge(e)) throw e;
-        for (const slot of chunk) fitActor(slot.state);
-        op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
-      }
-      chunks.push({ op, slots: chunk.map((slot) => [slot, slot.delta.length]) });
+      // KV checks value sizes at commit, not at `set`: an oversized actor is handled there.
+      chunks.push({
+        op: commitOp(this.#kv, chunk, now, this.#o.ttlMs),
+        slots: chunk.map((slot) => [slot, slot.delta.length]),
+      });
     }
     return { chunks, unsent };
   }
@@ -281,6 +277,7 @@ export class ActorSystem {
 
   /** Under the lock: commit these actors' whole deltas, rebasing on conflict until it holds. */
   async #commitLocked(chunk: Slot[], stats: FlushStats): Promise<void> {
+    let fitted = false;
     for (let attempt = 0;; attempt++) {
       await this.#rebase(chunk, this.#o.clock.now());
       const now = this.#o.clock.now();
@@ -290,8 +287,9 @@ export class ActorSystem {
         const op = commitOp(this.#kv, chunk, now, this.#o.ttlMs);
         res = await retryLocked(() => op.commit());
       } catch (e) {
-        if (!tooLarge(e) || attempt > 0) throw e;
+        if (!tooLarge(e) || fitted) throw e;
         for (const slot of chunk) fitActor(slot.state);
+        fitted = true;
         continue;
       }
       stats.commits++;
