@@ -380,6 +380,7 @@ export class Tailer {
   readonly #followers: Follower[];
   readonly #opts: TailOptions;
   #closed = false;
+  #reading = false;
   #wake: (() => void) | null = null;
 
   constructor(opts: TailOptions) {
@@ -401,8 +402,20 @@ export class Tailer {
   /**
    * The next lines (up to about `maxBytes`), waiting by polling until there are some.
    * Returns null when closed, or in `once` mode when every file has been read to its end.
+   * One read at a time: a second call while one is pending throws, since two pollers of one
+   * file would hand its lines to whichever caller happened to poll first.
    */
   async read(maxBytes = 1024 * 1024): Promise<TailLine[] | null> {
+    if (this.#reading) throw new Error("Tailer.read() called while another read() is pending");
+    this.#reading = true;
+    try {
+      return await this.#read(maxBytes);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  async #read(maxBytes: number): Promise<TailLine[] | null> {
     while (!this.#closed) {
       const out: TailLine[] = [];
       for (const f of this.#followers) {
