@@ -28,6 +28,8 @@
  * | ["feed_src", instance] | { seq, at } the newest feed entry of an instance |
  * | ["lease", name] | { holder, at } which instance runs a shared periodic job (lib/lease.ts) |
  * | ["recovering", instance] | { by, at } claim on a dead instance's pending batches (lib/recovery.ts) |
+ * | ["tty_meta", sha256] | TtylogMeta: a Cowrie TTY log shipped by a collector, written after its parts (lib/ttylog_store.ts) |
+ * | ["tty", sha256, part] | Uint8Array: one part (up to 60 KB) of that log's bytes |
  */
 export const keys = {
   sensorToken: (sensor: string): Deno.KvKey => ["sensor_token", sensor],
@@ -78,4 +80,8 @@ export const keys = {
   feedSourcePrefix: (): Deno.KvKey => ["feed_src"],
   lease: (name: string): Deno.KvKey => ["lease", name],
   recoveryClaim: (instance: string): Deno.KvKey => ["recovering", instance],
+  ttylogMeta: (sha256: string): Deno.KvKey => ["tty_meta", sha256],
+  ttylogMetaPrefix: (): Deno.KvKey => ["tty_meta"],
+  ttylogPart: (sha256: string, part: number): Deno.KvKey => ["tty", sha256, part],
+  ttylogParts: (sha256: string): Deno.KvKey => ["tty", sha256],
 };

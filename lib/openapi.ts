@@ -151,7 +151,7 @@ export type Access = "public" | "read" | "admin" | "ingest";
 
 /** One operation of the REST API. */
 export interface Operation {
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "put" | "delete";
   /** Hono form: `/api/actors/:ip`. */
   path: string;
   summary: string;

@@ -76,9 +76,12 @@ export function startOps(o: OpsOptions): Ops {
         deleted.inc({ kind: "anomaly" }, r.anomalies);
         deleted.inc({ kind: "actor" }, r.actors);
         deleted.inc({ kind: "aggregate" }, r.other);
+        deleted.inc({ kind: "ttylog" }, r.ttylogs);
         stored.set(undefined, r.actorsStored);
         lastSweep.set(undefined, Math.round(o.clock.now() / 1000));
-        if (r.events + r.anomalies + r.actors + r.other > 0) log.info("retention sweep", { ...r });
+        if (r.events + r.anomalies + r.actors + r.other + r.ttylogs > 0) {
+          log.info("retention sweep", { ...r });
+        }
         return r;
       })
       .finally(() => (sweeping = null));

@@ -7,6 +7,7 @@
  * - events: event time (`ts`, the key's own order) older than `retentionMs`;
  * - anomalies: last update (`lastTs`) older than `retentionMs`;
  * - actors: last save (`savedAt`) older than `actorTtlMs`;
+ * - TTY logs: time stored (`storedAt`) older than `retentionMs`;
  * - aggregates keyed by time (`stat_min`, `stat_top`, `drift`) and relation stamps (`rel`,
  *   whose value is the last time seen): older than `retentionMs`.
  */
@@ -16,6 +17,7 @@ import type { Clock } from "./clock.ts";
 import { deleteBlockKeys, type EventBlock } from "./event_log.ts";
 import { FEED_TTL_MS } from "./live_feed.ts";
 import { TOP_FIELDS } from "./stats.ts";
+import { ttylogKeys, type TtylogMeta } from "./ttylog_store.ts";
 import type { Anomaly } from "./schema.ts";
 
 export interface SweepOptions {
@@ -35,6 +37,8 @@ export interface SweepResult {
   actorsStored: number;
   /** Aggregates, drift records, relation stamps and live-feed entries. */
   other: number;
+  /** TTY logs. */
+  ttylogs: number;
 }
 
 const OPS_PER_COMMIT = 300;
@@ -68,7 +72,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const max = o.maxDeletes ?? 100_000;
   const cutoff = now - o.retentionMs;
   const d = new Deleter(o.kv);
-  const out: SweepResult = { events: 0, anomalies: 0, actors: 0, actorsStored: 0, other: 0 };
+  const out: SweepResult = { events: 0, anomalies: 0, actors: 0, actorsStored: 0, other: 0, ttylogs: 0 };
 
   // Event blocks are listed by their newest event: the wholly expired ones are one range.
   const blocks = o.kv.list<EventBlock>({
@@ -123,6 +127,13 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     if (typeof e.value === "number" && e.value < cutoff) {
       await d.delete(e.key);
       out.other++;
+    }
+  }
+  for await (const e of o.kv.list<TtylogMeta>({ prefix: keys.ttylogMetaPrefix() })) {
+    if (d.deleted >= max) break;
+    if (e.value.storedAt < cutoff) {
+      await d.delete(...ttylogKeys(e.value));
+      out.ttylogs++;
     }
   }
   // Live-feed entries: KV's own expiry runs on wall-clock time and only every ~60 s.

@@ -1,7 +1,8 @@
 /**
  * API roles and per-client rate limits (docs/security.md).
  *
- * - public: `/api/health*`, `/api/ready`, `/api/openapi.json`; `/api/ingest` checks ingest tokens itself.
+ * - public: `/api/health*`, `/api/ready`, `/api/openapi.json`; `/api/ingest` and `PUT /api/ttylogs/:sha256`
+ *   check ingest tokens themselves.
  * - read: every other GET under `/api` (lists, exports, live streams) and `POST /api/predict` need the read or the
  *   admin token once either is configured; with neither, reads are open (single-user mode).
  * - admin: every other method under `/api` (feedback) and all of `/api/admin/`. With no admin
@@ -26,6 +27,8 @@ const PUBLIC = new Set(["/api/health", "/api/ready", "/api/openapi.json", "/api/
 export function roleOf(method: string, path: string): Role {
   if (!path.startsWith("/api/")) return "public";
   if (PUBLIC.has(path) || path.startsWith("/api/health/")) return "public";
+  // A collector's TTY log upload checks ingest tokens itself (routes/ttylogs.ts).
+  if (method === "PUT" && path.startsWith("/api/ttylogs/")) return "public";
   if (path === "/api/predict") return "read"; // POST, but scores without learning
   if (path.startsWith("/api/admin/")) return "admin";
   return method === "GET" || method === "HEAD" ? "read" : "admin";

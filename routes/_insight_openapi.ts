@@ -1,6 +1,6 @@
 /**
- * OpenAPI rows of the campaign and session routes (routes/campaigns.tsx, routes/sessions.ts),
- * added to the document at import.
+ * OpenAPI rows of the campaign, session and TTY log routes (routes/campaigns.tsx,
+ * routes/sessions.ts, routes/ttylogs.ts), added to the document at import.
  */
 import { addOperations } from "../lib/openapi.ts";
 
@@ -16,6 +16,15 @@ const tally = (key: string): Json => ({
   type: "array",
   items: { type: "object", properties: { [key]: str, ips: int }, required: [key, "ips"] },
 });
+
+const REPLAY_LINES: Json = {
+  type: "array",
+  items: {
+    type: "object",
+    properties: { at: int, style: { enum: ["in", "out", "meta"] }, prompt: str, text: str },
+    required: ["at", "style", "text"],
+  },
+};
 
 /** JSON Schema of `CampaignView` (lib/campaigns/tracker.ts). */
 export const CAMPAIGN_SCHEMA: Json = {
@@ -134,13 +143,13 @@ addOperations(
             start: str,
             end: str,
             events: { type: "array", items: { $ref: "#/components/schemas/NormalisedEvent" } },
-            lines: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: { at: int, style: { enum: ["in", "out", "meta"] }, prompt: str, text: str },
-                required: ["at", "style", "text"],
-              },
+            lines: REPLAY_LINES,
+            ttylog: {
+              type: "object",
+              description:
+                "The session's Cowrie TTY log, when a collector shipped it: the terminal as the attacker saw it",
+              properties: { sha256: str, durationMs: int, lines: REPLAY_LINES },
+              required: ["sha256", "durationMs", "lines"],
             },
           },
           required: ["session", "ip", "sensor", "start", "end", "events", "lines"],
@@ -148,6 +157,96 @@ addOperations(
       },
       400: err("Missing or invalid ip"),
       404: err("No events of this session are stored"),
+    },
+  },
+);
+
+const SHA_PARAM = { name: "sha256", in: "path" as const, description: "SHA-256 of the log's bytes, in hex" };
+
+addOperations(
+  {
+    method: "put",
+    path: "/api/ttylogs/:sha256",
+    summary: "Upload one Cowrie TTY log (what `--ttylog-dir` makes the collector do); idempotent",
+    tag: "ingest",
+    access: "ingest",
+    params: [
+      SHA_PARAM,
+      { name: "sensor", description: "Sensor name; a per-sensor token must match it", required: true },
+      { name: "session", description: "The Cowrie session the log records" },
+      { name: "ip", description: "The session's source IP" },
+    ],
+    body: {
+      contentType: "application/octet-stream",
+      schema: { type: "string", contentMediaType: "application/octet-stream" },
+    },
+    responses: {
+      200: {
+        description: "Already stored",
+        contentType: "application/json",
+        schema: {
+          type: "object",
+          properties: { sha256: str, size: int, stored: { type: "boolean" } },
+          required: ["sha256", "size", "stored"],
+        },
+      },
+      201: {
+        description: "Stored",
+        contentType: "application/json",
+        schema: {
+          type: "object",
+          properties: { sha256: str, size: int, stored: { type: "boolean" } },
+          required: ["sha256", "size", "stored"],
+        },
+      },
+      400: err("Bad sensor, session or ip; the body's SHA-256 differs; or the body is not a TTY log"),
+      401: err("No valid ingest token"),
+      413: err("Larger than 8 MiB"),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/ttylogs/:sha256",
+    summary: "A stored TTY log as terminal replay lines with their times",
+    tag: "events",
+    access: "read",
+    params: [SHA_PARAM],
+    responses: {
+      200: {
+        description: "The log",
+        contentType: "application/json",
+        schema: {
+          type: "object",
+          properties: {
+            sha256: str,
+            size: int,
+            sensor: str,
+            session: str,
+            ip: str,
+            start: str,
+            durationMs: int,
+            inputBytes: int,
+            outputBytes: int,
+            lines: REPLAY_LINES,
+          },
+          required: ["sha256", "size", "sensor", "start", "durationMs", "inputBytes", "outputBytes", "lines"],
+        },
+      },
+      400: err("Not a SHA-256"),
+      404: err("No such log is stored"),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/ttylogs/:sha256/raw",
+    summary: "A stored TTY log's bytes, as Cowrie wrote them (for Cowrie's playlog)",
+    tag: "events",
+    access: "read",
+    params: [SHA_PARAM],
+    responses: {
+      200: { description: "The bytes", contentType: "application/octet-stream", schema: str },
+      400: err("Not a SHA-256"),
+      404: err("No such log is stored"),
     },
   },
 );

@@ -36,9 +36,10 @@ export async function sessionValue(uiToken: string): Promise<string> {
 }
 
 /** Paths anyone may reach while login is on. */
-export function isOpenPath(path: string, publicView: boolean): boolean {
+export function isOpenPath(path: string, publicView: boolean, method = "GET"): boolean {
   if (path === "/login" || path === "/logout" || path.startsWith("/static/")) return true;
   if (path === "/ingest" || path === "/api/ingest") return true; // ingest tokens
+  if (method === "PUT" && path.startsWith("/api/ttylogs/")) return true; // ingest tokens
   if (path === "/api/health" || path.startsWith("/api/health/") || path === "/api/ready") return true;
   if (path === "/api/openapi.json" || path === "/favicon.ico") return true;
   return publicView && (path === "/public" || path.startsWith("/public/"));
@@ -55,7 +56,7 @@ export function uiAuth(o: UiAuthOptions): MiddlewareHandler {
   const uiToken = o.uiToken;
   const accepted = [uiToken, ...(o.apiTokens ?? [])].filter((t): t is string => !!t);
   return async function uiAuth(c, next) {
-    if (!uiToken || isOpenPath(c.req.path, o.publicView === true)) return await next();
+    if (!uiToken || isOpenPath(c.req.path, o.publicView === true, c.req.method)) return await next();
     const bearer = bearerToken(c.req.header("authorization"));
     if (bearer !== null) {
       for (const t of accepted) if (await tokensEqual(bearer, t)) return await next();

@@ -131,7 +131,12 @@ export function ingestRoutes(rt: Runtime): Hono {
 }
 
 async function readLimited(req: Request, max: number): Promise<string> {
-  if (!req.body) return "";
+  return new TextDecoder().decode(await readLimitedBytes(req, max));
+}
+
+/** A request body, refused (413) as soon as it passes `max` bytes. */
+export async function readLimitedBytes(req: Request, max: number): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body) {
@@ -145,7 +150,7 @@ async function readLimited(req: Request, max: number): Promise<string> {
     all.set(ch, off);
     off += ch.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /** One collector connection: hello, then batches acknowledged in order once durable. */

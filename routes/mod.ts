@@ -28,6 +28,7 @@ import { sensorsRoutes } from "./sensors.tsx";
 import { staticRoutes } from "./static.ts";
 import { statsRoutes } from "./stats.ts";
 import { streamRoutes } from "./stream.ts";
+import { ttylogRoutes } from "./ttylogs.ts";
 
 export function createApp(rt: Runtime): Hono {
   const app = new Hono();
@@ -62,6 +63,7 @@ export function createApp(rt: Runtime): Hono {
   app.route("/", indexRoutes(rt));
   app.route("/", campaignsRoutes(rt));
   app.route("/", sessionsRoutes(rt));
+  app.route("/", ttylogRoutes(rt));
   app.route("/", exploreRoutes(rt));
   app.route("/", ipRoutes(rt));
   app.route("/", anomaliesRoutes(rt));

@@ -1,5 +1,6 @@
 /**
- * `GET /api/sessions/:session?ip=IP`: one Cowrie session's stored events and its replay lines.
+ * `GET /api/sessions/:session?ip=IP`: one Cowrie session's stored events and its replay lines,
+ * plus the lines of its TTY log when a collector shipped it (`ttylog`).
  * Events are indexed by source IP, so the IP is required; the newest 5000 events of the IP
  * are searched.
  */
@@ -12,6 +13,7 @@ import type { Runtime } from "../lib/runtime.ts";
 import type { NormalisedEvent } from "../lib/schema.ts";
 import { replayLines } from "../lib/session_replay.ts";
 import { toIso } from "../lib/timestamp.ts";
+import { sessionTtylogs } from "../lib/ttylog_store.ts";
 
 const SCAN = 5000;
 
@@ -41,6 +43,7 @@ export function sessionsRoutes(rt: Runtime): Hono {
       );
     }
     events.reverse();
+    const tty = (await sessionTtylogs(rt.kv, events, 5000)).get(session);
     return c.json({
       session,
       ip,
@@ -49,6 +52,7 @@ export function sessionsRoutes(rt: Runtime): Hono {
       end: toIso(events[events.length - 1].ts),
       events,
       lines: replayLines(events),
+      ...(tty ? { ttylog: tty } : {}),
     });
   });
   return app;

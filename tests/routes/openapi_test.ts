@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { openApiPath } from "../../lib/openapi.ts";
 import { failedLogins, startServer, TOKEN } from "../_helpers.ts";
+import { ttySession } from "../_ttylog.ts";
 
 type Doc = {
   openapi: string;
@@ -93,6 +94,42 @@ Deno.test("openapi - the document's schemas validate real responses", async () =
       "/api/ingest",
       "post",
     );
+    const tty = await ttySession("203.0.113.10", "0a0a0a0a0a0a", Date.now() - 60_000, ["id"], [
+      "uid=0(root)",
+    ]);
+    const upload = {
+      method: "PUT",
+      body: tty.bytes as Uint8Array<ArrayBuffer>,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    };
+    const ttyPath = `/api/ttylogs/${tty.sha256}`;
+    await check(`${ttyPath}?sensor=oa1`, upload, "/api/ttylogs/{sha256}", "put");
+    await check(
+      `${ttyPath}?sensor=oa1`,
+      { ...upload, body: tty.bytes.slice() },
+      "/api/ttylogs/{sha256}",
+      "put",
+    );
+    await check(
+      `${ttyPath}?sensor=oa1`,
+      { ...upload, body: new Uint8Array(3) },
+      "/api/ttylogs/{sha256}",
+      "put",
+    );
+    await check(ttyPath, undefined, "/api/ttylogs/{sha256}");
+    await check(`/api/ttylogs/${"0".repeat(64)}`, undefined, "/api/ttylogs/{sha256}");
+    await check(`${ttyPath}/raw`, undefined, "/api/ttylogs/{sha256}/raw");
+    await srv.app.request("/api/ingest?source=cowrie&sensor=oa1", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: tty.events.map((r) => JSON.stringify(r)).join("\n"),
+    });
+    const session = await check(
+      "/api/sessions/0a0a0a0a0a0a?ip=203.0.113.10",
+      undefined,
+      "/api/sessions/{session}",
+    );
+    assert.equal(session.ttylog.sha256, tty.sha256);
   } finally {
     await srv.close();
   }
