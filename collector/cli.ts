@@ -27,6 +27,8 @@ Options:
   --spool-policy P        when the spool is full: block (stop reading; default) or
                           drop-oldest (lose the oldest batches, counted as "dropped")
   --role ROLE             honeypot (default) or production
+  --ttylog-dir DIR        Cowrie's TTY log directory (var/lib/cowrie/tty): ship the log of
+                          every finished session, for replay on the attacker page
   --batch-size N          events per batch, 1-${MAX_BATCH_EVENTS} (default 100)
   --batch-ms N            send a partial batch after N ms (default 100)
   --max-in-flight N       unacknowledged batches on the wire (default 8)
@@ -55,6 +57,7 @@ const VALUED = new Set([
   "spool-max-bytes",
   "spool-policy",
   "role",
+  "ttylog-dir",
   "batch-size",
   "batch-ms",
   "max-in-flight",
@@ -193,11 +196,31 @@ export function parseCollectorArgs(
   const role = flags.has("role")
     ? oneOf("role", flags.get("role")!, ["honeypot", "production"] as const)
     : undefined;
+  const ttylogDir = flags.get("ttylog-dir");
+  if (ttylogDir !== undefined) {
+    let st: Deno.FileInfo | null = null;
+    try {
+      st = Deno.statSync(ttylogDir);
+    } catch {
+      // reported below
+    }
+    if (!st?.isDirectory) {
+      throw new UsageError(
+        `Flag --ttylog-dir is "${ttylogDir}": not a directory (Cowrie's var/lib/cowrie/tty)`,
+      );
+    }
+    if (!fileList.some((f) => f.source === "cowrie")) {
+      throw new UsageError(
+        "Flag --ttylog-dir needs a Cowrie JSON log among the FILEs (its log.closed events name the logs)",
+      );
+    }
+  }
   const config: CollectorConfig = {
     server,
     token,
     sensor: sensor.data,
     role,
+    ...(ttylogDir !== undefined ? { ttylogDir } : {}),
     files: fileList,
     stateDir: flags.get("state-dir") ?? `.state/collector-${sensor.data}`,
     fromStart: bools.has("from-start"),

@@ -14,6 +14,7 @@ import type { Source } from "../lib/schema.ts";
 import { type Checkpoint, type FilePosition, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { Spool, type SpoolPolicy } from "./spool.ts";
 import { Tailer, type TailLine } from "./tail.ts";
+import { TtylogShipper } from "./ttylog_ship.ts";
 import { Uplink } from "./uplink.ts";
 
 export interface CollectorConfig {
@@ -21,6 +22,8 @@ export interface CollectorConfig {
   token: string;
   sensor: string;
   role?: "honeypot" | "production";
+  /** Cowrie's TTY log directory: ship each finished session's log (collector/ttylog_ship.ts). */
+  ttylogDir?: string;
   files: readonly { path: string; source: Source }[];
   stateDir: string;
   fromStart: boolean;
@@ -122,6 +125,16 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
     }, CHECKPOINT_MS);
   };
 
+  const ttylogs = cfg.ttylogDir === undefined ? null : new TtylogShipper({
+    server: cfg.server,
+    token: cfg.token,
+    sensor: cfg.sensor,
+    dir: cfg.ttylogDir,
+    stateDir: cfg.stateDir,
+    backoffMs: cfg.backoffMs,
+  });
+  await ttylogs?.open();
+
   const uplink: Uplink = new Uplink({
     url: cfg.server,
     token: cfg.token,
@@ -195,6 +208,7 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
       } catch {
         // Sent as the raw line: the server counts it by reason too.
       }
+      if (ttylogs && line.text.includes("cowrie.log.closed")) ttylogs.offer(record);
     }
     const r = parser.parse(record);
     if (r.ok === false) rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
@@ -241,6 +255,9 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
           stopWaiters.push(resolve);
         });
       }
+      if (ttylogs && !stopping) {
+        await Promise.race([ttylogs.idle(), new Promise<void>((resolve) => stopWaiters.push(resolve))]);
+      }
       if (!fatal) {
         log.info("collector: every file acknowledged up to its end", { seq: spool.ackedSeq });
         // A last heartbeat with the spool compacted, so /api/sensors does not keep a mid-run
@@ -254,6 +271,10 @@ export async function runCollector(cfg: CollectorConfig, signal?: AbortSignal): 
     clearInterval(syncTimer);
     clearTimeout(cpTimer);
     await uplink.closeAndFlush();
+    if (ttylogs) {
+      await ttylogs.close();
+      log.info("collector: TTY logs", { ...ttylogs.stats });
+    }
     tailer.close();
     await writeCheckpoint();
     await spool.close();
