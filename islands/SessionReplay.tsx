@@ -1,6 +1,7 @@
 /**
  * Replays a Cowrie session as a terminal transcript with its original timing (long pauses
- * shortened), with play/pause, restart and speed. The server renders the whole transcript, so
+ * shortened), with play/pause, restart and speed: the terminal's own output when the session's
+ * TTY log was shipped (collector `--ttylog-dir`), otherwise lines built from its events. The server renders the whole transcript, so
  * the page reads without JavaScript; every attacker string is a text node.
  */
 import { useEffect, useState } from "preact/hooks";
@@ -103,6 +104,15 @@ export function SessionReplay({ sessions }: SessionReplayProps) {
         </label>
         <span class="muted" data-progress>
           {shown}/{total} lines · {clock(elapsed)} of {clock(last)} · {session.sensor}
+        </span>
+        <span class="muted" data-source={session.ttylog ? "ttylog" : "events"}>
+          {session.ttylog
+            ? (
+              <>
+                from the <a href={`/api/ttylogs/${session.ttylog}/raw`}>TTY log</a>
+              </>
+            )
+            : "from logged events"}
         </span>
       </div>
       <pre class="replay-term" data-session={session.id} data-playing={playing ? "true" : "false"}>

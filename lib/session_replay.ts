@@ -24,6 +24,8 @@ export interface ReplaySession {
   start: string;
   durationMs: number;
   lines: ReplayLine[];
+  /** Set when `lines` come from the session's Cowrie TTY log: its SHA-256. */
+  ttylog?: string;
 }
 
 /** Kinds that say something about a session's terminal. */

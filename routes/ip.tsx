@@ -21,6 +21,7 @@ import { normaliseIp } from "../lib/ip.ts";
 import type { Runtime } from "../lib/runtime.ts";
 import { type RelatedIp, relatedIps } from "../lib/stats_query.ts";
 import { toIso } from "../lib/timestamp.ts";
+import { sessionTtylogs } from "../lib/ttylog_store.ts";
 import { Layout } from "./_layout.tsx";
 import { errorPage, html, pageError } from "./_page.tsx";
 
@@ -56,7 +57,15 @@ export function ipRoutes(rt: Runtime): Hono {
       if (e.hassh) clients.add(e.hassh);
       else if (e.client) clients.add(e.client);
     }
-    const related = await relatedIps(rt.kv, ip, [...creds.values()], [...clients]);
+    const [related, ttylogs] = await Promise.all([
+      relatedIps(rt.kv, ip, [...creds.values()], [...clients]),
+      sessionTtylogs(rt.kv, events.items),
+    ]);
+    // A session whose TTY log was shipped replays the terminal itself; the rest, their events.
+    const replays = replaySessions(events.items).map((s) => {
+      const tty = ttylogs.get(s.id);
+      return tty ? { ...s, lines: tty.lines, durationMs: tty.durationMs, ttylog: tty.sha256 } : s;
+    });
     const sessions = sessionsOf(events.items);
     const campaign = rt.campaigns.campaignOf(ip);
     const shownIds = new Set(events.items.map((e) => e.id));
@@ -204,7 +213,7 @@ export function ipRoutes(rt: Runtime): Hono {
           name="SessionReplay"
           id="ip-replay"
           component={SessionReplay}
-          props={{ sessions: replaySessions(events.items) }}
+          props={{ sessions: replays }}
         />
 
         <section aria-labelledby="sessions-title">

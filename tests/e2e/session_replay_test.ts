@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { cowrie, startServer, TOKEN } from "../_helpers.ts";
+import { ttySession } from "../_ttylog.ts";
 import { CHROMIUM, hasChromium, launch, screenshotPath } from "./_browser.ts";
 
 const bundled = (() => {
@@ -82,6 +83,75 @@ Deno.test({
       await page.waitForFunction(() => document.querySelectorAll(".replay-term .rl").length === 8, null, {
         timeout: 20_000,
       });
+      assert.notEqual(await page.title(), "pwned");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await srv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "attacker page - a session whose TTY log was shipped replays the terminal's own output" +
+    (skip ? ` (skipped: ${skip})` : ""),
+  ignore: skip !== "",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const srv = await startServer();
+    const browser = await launch();
+    try {
+      const ip = "203.0.113.91";
+      const tty = await ttySession(ip, "77ee77ee77ee", T0, ["uname -a", "cat motd"], [
+        "Linux svr04 3.2.0-4-amd64 x86_64 GNU/Linux",
+        `\x1b[31m${EVIL}\x1b[0m`,
+      ]);
+      const res = await fetch(`${srv.url}/api/ingest?source=cowrie&sensor=hp1`, {
+        method: "POST",
+        body: tty.events.map((r) => JSON.stringify(r)).join("\n"),
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      const up = await fetch(
+        `${srv.url}/api/ttylogs/${tty.sha256}?sensor=hp1&session=77ee77ee77ee&ip=${ip}`,
+        {
+          method: "PUT",
+          body: tty.bytes as Uint8Array<ArrayBuffer>,
+          headers: { authorization: `Bearer ${TOKEN}` },
+        },
+      );
+      assert.equal(up.status, 201);
+      await up.body?.cancel();
+
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      await page.goto(`${srv.url}/ip/${ip}`);
+      const term = page.locator(".replay-term");
+      const expected = [
+        "root@svr04:~# uname -a",
+        "Linux svr04 3.2.0-4-amd64 x86_64 GNU/Linux",
+        "root@svr04:~# cat motd",
+        EVIL,
+        "root@svr04:~#",
+      ];
+      assert.deepEqual(await term.locator(".rl").allTextContents(), expected);
+      assert.equal(await term.locator("img").count(), 0);
+      assert.match(await page.textContent("[data-source]") ?? "", /from the TTY log/);
+      const raw = await page.getAttribute("[data-source] a", "href");
+      assert.equal(raw, `/api/ttylogs/${tty.sha256}/raw`);
+
+      await page.waitForSelector('.replay[data-ready="true"]', { timeout: 10_000 });
+      await page.click('[data-action="restart"]');
+      await page.waitForSelector('.replay-term[data-playing="true"]', { timeout: 10_000 });
+      await page.waitForSelector('.replay-term[data-playing="false"]', { timeout: 20_000 });
+      assert.deepEqual(await term.locator(".rl").allTextContents(), expected);
+      // The TTY log's own clock: the last prompt came 1.7 s after the log opened.
+      assert.match(await page.textContent("[data-progress]") ?? "", /5\/5 lines · 00:01 of 00:01/);
+      await page.screenshot({ path: await screenshotPath("session_replay_ttylog"), fullPage: true });
       assert.notEqual(await page.title(), "pwned");
       assert.deepEqual(errors, []);
     } finally {
