@@ -48,11 +48,21 @@ interface Segment {
   lastSeq: number;
   bytes: number;
   events: number;
-  /** Loaded batches (always for the open head segment). */
+  /** Loaded batches (always for the open head segment; a few closed ones, see CACHED_SEGMENTS). */
   batches?: SpooledBatch[];
+  /** When its batches were last read or written (for the cache's least-recently-used order). */
+  usedAt: number;
 }
 
 const encoder = new TextEncoder();
+/**
+ * Closed segments whose parsed batches stay in memory (about 1 MB each), least recently used
+ * out first: the uplink reads the oldest unsent segment, the checkpoint the one holding the
+ * last acknowledged batch, the writer has just rolled another. With one segment cached they
+ * evicted each other and every batch sent re-parsed a whole segment: the collector's largest
+ * cost at high rates.
+ */
+const CACHED_SEGMENTS = 4;
 
 export class Spool {
   readonly #opts: SpoolOptions;
@@ -67,6 +77,7 @@ export class Spool {
   #closed = false;
   #interrupted = false;
   #mutex: Promise<unknown> = Promise.resolve();
+  #tick = 0;
 
   private constructor(opts: SpoolOptions) {
     this.#opts = opts;
@@ -112,6 +123,7 @@ export class Spool {
         lastSeq: batches[batches.length - 1].seq,
         bytes: goodBytes,
         events: live.reduce((n, b) => n + b.events.length, 0),
+        usedAt: 0,
       });
       this.#bytes += goodBytes;
     }
@@ -173,9 +185,9 @@ export class Spool {
     events: unknown[],
     positions: Record<string, FilePosition>,
   ): Promise<SpooledBatch> {
-    // Size with a placeholder seq; a seq's digits change it by a few bytes at most.
-    const size =
-      encoder.encode(JSON.stringify({ seq: this.#lastSeq + 1, source, events, positions })).length + 24;
+    // Serialised once, with a placeholder seq; the real one is spliced in when it is written.
+    const body = JSON.stringify({ source, events, positions });
+    const size = encoder.encode(body).length + 24;
     while (this.#bytes > 0 && this.#bytes + size > this.#opts.maxBytes && !this.#closed) {
       if (this.#interrupted) {
         throw new Error("Spool append interrupted: the spool is full and the collector stops");
@@ -186,7 +198,7 @@ export class Spool {
         await this.#locked(() => this.#dropOldest());
       }
     }
-    return await this.#locked(() => this.#write(source, events, positions));
+    return await this.#locked(() => this.#write(source, events, positions, body));
   }
 
   /** Runs `fn` after every earlier locked operation: seqs, segments and renumbering never interleave. */
@@ -200,10 +212,12 @@ export class Spool {
     source: Source,
     events: unknown[],
     positions: Record<string, FilePosition>,
+    body = JSON.stringify({ source, events, positions }),
   ): Promise<SpooledBatch> {
     if (this.#closed) throw new Error("Cannot append to the spool: it is closed");
     const batch: SpooledBatch = { seq: this.#lastSeq + 1, source, events, positions };
-    const bytes = encoder.encode(JSON.stringify(batch) + "\n");
+    // `{"seq":N,` + the rest of the object: the same line JSON.stringify(batch) would give.
+    const bytes = encoder.encode(`{"seq":${batch.seq},${body.slice(1)}\n`);
     if (!this.#head || this.#head.seg.bytes >= this.#segmentBytes) await this.#roll(batch.seq);
     const head = this.#head!;
     let n = 0;
@@ -221,13 +235,28 @@ export class Spool {
   async #roll(firstSeq: number): Promise<void> {
     if (this.#head) {
       if (this.#head.dirty) await this.#head.file.sync();
+      const closed = this.#head.seg;
       this.#head.file.close();
-      this.#head.seg.batches = undefined;
       this.#head = null;
+      // Keep its batches only if the uplink will read them soon (it is at most a few segments
+      // behind); when it is far behind (catching up, server down) they would only evict the
+      // segments it is reading now.
+      const behind = this.#segments.filter((s) => s.lastSeq > this.#acked).length;
+      if (behind > CACHED_SEGMENTS) closed.batches = undefined;
+      else closed.usedAt = ++this.#tick;
+      this.#trimCache();
     }
     const path = `${this.#opts.dir}/${String(firstSeq).padStart(16, "0")}.seg`;
     const file = await Deno.open(path, { write: true, create: true, truncate: true });
-    const seg: Segment = { path, firstSeq, lastSeq: firstSeq - 1, bytes: 0, events: 0, batches: [] };
+    const seg: Segment = {
+      path,
+      firstSeq,
+      lastSeq: firstSeq - 1,
+      bytes: 0,
+      events: 0,
+      batches: [],
+      usedAt: ++this.#tick,
+    };
     this.#segments.push(seg);
     this.#head = { seg, file, dirty: false };
     await syncDir(this.#opts.dir);
@@ -254,12 +283,20 @@ export class Spool {
   }
 
   async #batchesOf(seg: Segment): Promise<SpooledBatch[]> {
+    seg.usedAt = ++this.#tick;
     if (seg.batches) return seg.batches;
     const { batches } = parseSegment(await Deno.readFile(seg.path));
-    // Keep one closed segment parsed: the uplink reads them in order.
-    for (const s of this.#segments) if (s !== seg && s !== this.#head?.seg) s.batches = undefined;
     seg.batches = batches;
+    this.#trimCache();
     return batches;
+  }
+
+  /** Forget the parsed batches of all but the CACHED_SEGMENTS most recently used closed segments. */
+  #trimCache(): void {
+    const closed = this.#segments.filter((s) => s.batches && s !== this.#head?.seg);
+    if (closed.length <= CACHED_SEGMENTS) return;
+    closed.sort((a, b) => b.usedAt - a.usedAt);
+    for (const s of closed.slice(CACHED_SEGMENTS)) s.batches = undefined;
   }
 
   /** The first unacknowledged batch with a seq above `afterSeq`, or null. */
