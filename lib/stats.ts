@@ -150,6 +150,14 @@ export interface StatsObserverOptions {
 /** Relation keys written lately; a repeat within this long is not written again. */
 const REL_REFRESH_MS = 10 * MINUTE;
 const REL_MEMORY = 20_000;
+/**
+ * Sources recorded per credential or client value. The attacker page lists at most 50 per
+ * value, so a value shared by thousands (a common SSH client, `root`/`123456`) gets no more
+ * keys once it has this many: on the Cowrie stream that was ~0.4 KV writes per event.
+ */
+export const REL_FANOUT = 64;
+/** Values whose recorded sources are remembered (the most recently noted). */
+const REL_VALUES = 50_000;
 
 /**
  * The pipeline observer that keeps the aggregates and relation index. `observe` only adds
@@ -164,6 +172,8 @@ export class StatsAggregator implements BatchObserver {
   #hours = new Map<number, Partial<Record<TopField, TopMap>>>();
   #rels = new Map<string, { key: Deno.KvKey; ts: number }>();
   readonly #relWritten = new Map<string, number>();
+  /** Per relation value, the sources recorded for it (up to REL_FANOUT). */
+  readonly #relIps = new Map<string, Set<string>>();
   #flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: StatsObserverOptions) {}
@@ -196,20 +206,29 @@ export class StatsAggregator implements BatchObserver {
 
   #noteRelations(events: readonly NormalisedEvent[]): void {
     const now = this.o.clock.now();
+    const note = (rel: "cred" | "client", value: string, ev: NormalisedEvent) => {
+      const of = `${rel}\u0000${value}`;
+      let ips = this.#relIps.get(of);
+      if (ips === undefined) {
+        this.#relIps.set(of, ips = new Set());
+        if (this.#relIps.size > REL_VALUES) this.#relIps.delete(this.#relIps.keys().next().value!);
+      }
+      if (!ips.has(ev.src_ip)) {
+        if (ips.size >= REL_FANOUT) return;
+        ips.add(ev.src_ip);
+      }
+      const id = `${of}\u0000${ev.src_ip}`;
+      const seen = this.#relWritten.get(id);
+      if (seen !== undefined && now - seen < REL_REFRESH_MS) return;
+      const t = this.#rels.get(id);
+      if (!t || t.ts < ev.ts) this.#rels.set(id, { key: keys.related(rel, value, ev.src_ip), ts: ev.ts });
+    };
     for (const ev of events) {
-      const rels: Deno.KvKey[] = [];
       if (ev.username !== undefined && ev.password !== undefined) {
-        rels.push(keys.related("cred", credential(ev.username, ev.password), ev.src_ip));
+        note("cred", credential(ev.username, ev.password), ev);
       }
-      if (ev.hassh) rels.push(keys.related("client", clipValue(ev.hassh), ev.src_ip));
-      else if (ev.client) rels.push(keys.related("client", clipValue(ev.client), ev.src_ip));
-      for (const key of rels) {
-        const id = JSON.stringify(key);
-        const seen = this.#relWritten.get(id);
-        if (seen !== undefined && now - seen < REL_REFRESH_MS) continue;
-        const t = this.#rels.get(id);
-        if (!t || t.ts < ev.ts) this.#rels.set(id, { key, ts: ev.ts });
-      }
+      if (ev.hassh) note("client", clipValue(ev.hassh), ev);
+      else if (ev.client) note("client", clipValue(ev.client), ev);
     }
   }
 

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../lib/clock.ts";
 import type { NormalisedEvent } from "../../lib/schema.ts";
-import { aggregate, clipValue, mergeTop, RateMeter, TOP_CAP, VALUE_MAX } from "../../lib/stats.ts";
+import {
+  aggregate,
+  clipValue,
+  mergeTop,
+  RateMeter,
+  REL_FANOUT,
+  StatsAggregator,
+  TOP_CAP,
+  VALUE_MAX,
+} from "../../lib/stats.ts";
+import { relatedIps } from "../../lib/stats_query.ts";
 
 const ev = (
   ts: number,
@@ -58,4 +68,58 @@ Deno.test("stats - rate meter averages whole seconds of wall time", () => {
   assert.equal(meter.perSecond(10), 4);
   clock.advance(20_000);
   assert.equal(meter.perSecond(10), 0);
+});
+
+Deno.test("stats - relation index: a value shared by many sources keeps REL_FANOUT of them; related IPs still found", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const clock = new FakeClock(Date.UTC(2026, 11, 5, 12));
+    const stats = new StatsAggregator({ kv, clock, retentionMs: 86_400_000, meter: new RateMeter(clock) });
+    const events: NormalisedEvent[] = [];
+    for (let i = 0; i < 200; i++) {
+      events.push({
+        id: `r.${i}`,
+        ts: clock.now() + i,
+        sensor: "s",
+        source: "cowrie",
+        kind: "client_version",
+        src_ip: `192.0.2.${i % 250}`,
+        client: "SSH-2.0-Go",
+      } as NormalisedEvent);
+    }
+    // Two sources share one rare credential.
+    for (const ip of ["198.51.100.1", "198.51.100.2"]) {
+      events.push({
+        id: `c.${ip}`,
+        ts: clock.now(),
+        sensor: "s",
+        source: "cowrie",
+        kind: "login_failed",
+        src_ip: ip,
+        username: "oracle",
+        password: "rare-pass-1",
+      } as NormalisedEvent);
+    }
+    stats.observe({
+      sensor: "s",
+      source: "cowrie",
+      events,
+      rejected: {},
+      records: [],
+      actors: undefined as never,
+    });
+    await stats.flush();
+    const client = await Array.fromAsync(kv.list({ prefix: ["rel", "client", "SSH-2.0-Go"] }));
+    assert.equal(client.length, REL_FANOUT, "a common client is recorded for REL_FANOUT sources, not 200");
+    const related = await relatedIps(kv, "198.51.100.1", [["oracle", "rare-pass-1"]], ["SSH-2.0-Go"]);
+    assert.deepEqual(related[0], {
+      ip: "198.51.100.2",
+      via: "credential",
+      value: "oracle / rare-pass-1",
+      lastTs: new Date(clock.now()).toISOString(),
+    });
+    assert.equal(related.length, 30, "and up to the page's limit of the client's sources");
+  } finally {
+    kv.close();
+  }
 });
