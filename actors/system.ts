@@ -83,7 +83,7 @@ export class ActorSystem {
   constructor(kv: Deno.Kv, options: ActorSystemOptions) {
     this.#kv = kv;
     this.#o = {
-      maxActors: 50_000,
+      maxActors: 20_000,
       idleMs: 5 * 60_000,
       ttlMs: 7 * 86_400_000,
       maxDelta: 500,

@@ -133,7 +133,7 @@ export const USAGE = `Usage: deno task start [options]
   --demo-rate N         demo events per second (env HONEYWATCH_DEMO_RATE; default 20)
   --flush-interval D    write-behind period for actor state (default 1s)
   --retention D         how long events, anomalies and actors are kept (default 7d)
-  --max-actors N        actors kept in memory (default 50000)
+  --max-actors N        actors kept in memory (default 20000)
   --idle-after D        passivate actors idle this long (default 5m)
   --actor-retention D   how long an actor with no new events is kept (default: --retention)
   --sweep-interval D    how often expired events, anomalies and actors are deleted; off to disable (default 5m)
@@ -292,7 +292,7 @@ export function loadConfig(
     flushMs: dur("flush-interval", 1000),
     retentionMs: dur("retention", 7 * 86_400_000),
     actorTtlMs: dur("actor-retention", dur("retention", 7 * 86_400_000)),
-    maxActors: int("max-actors", 50_000, 100, 10_000_000),
+    maxActors: int("max-actors", 20_000, 100, 10_000_000),
     idleMs: dur("idle-after", 5 * 60_000),
     alerts: Object.freeze(alerts),
     sweepMs: /^(off|0)$/i.test(String(get("sweep-interval") ?? "")) ? 0 : dur("sweep-interval", 5 * 60_000),
