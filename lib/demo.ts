@@ -1,8 +1,12 @@
 /**
  * The built-in demo feed of `deno task dev`: generated Cowrie events paced in real time,
- * sent through a real WebSocket to this server's own `/ingest`, the path a collector uses.
+ * sent through a real WebSocket to this server's own `/ingest`, the path a collector uses;
+ * and, as a collector with `--ttylog-dir` would, each interactive session's TTY log through
+ * `PUT /api/ttylogs/:sha256` (lib/demo_ttylog.ts).
  */
 import { generateCowrie, parseCowrieTimestamp } from "../collector/generate.ts";
+import { httpBase } from "../collector/ttylog_ship.ts";
+import { DemoTtylogs } from "./demo_ttylog.ts";
 import { announce, log } from "./log.ts";
 import { PROTOCOL, type ServerFrame } from "./schema.ts";
 
@@ -66,14 +70,43 @@ export function startDemo(o: DemoOptions): () => void {
     sock.onerror = () => {};
   };
 
-  const tick = () => {
+  const ttylogs = new DemoTtylogs();
+  const base = httpBase(o.url);
+  const upload = async (u: { sha256: string; bytes: Uint8Array; session: string; ip: string }) => {
+    const q = new URLSearchParams({ sensor, session: u.session, ip: u.ip });
+    try {
+      const res = await fetch(`${base}/api/ttylogs/${u.sha256}?${q}`, {
+        method: "PUT",
+        body: u.bytes as Uint8Array<ArrayBuffer>,
+        headers: { authorization: `Bearer ${o.token}`, "content-type": "application/octet-stream" },
+      });
+      await res.body?.cancel();
+      if (!res.ok) log.warn("demo feed: TTY log refused", { status: res.status });
+    } catch (e) {
+      if (!stopped) log.warn("demo feed: TTY log not sent", { error: String(e) });
+    }
+  };
+
+  let ticking = false;
+  const tick = async () => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      await send();
+    } finally {
+      ticking = false;
+    }
+  };
+  const send = async () => {
     const now = Date.now();
-    const events: unknown[] = [];
+    const events: Record<string, unknown>[] = [];
     while (parseCowrieTimestamp(String(next.timestamp)) <= now && events.length < 400) {
       events.push(next);
       next = gen.next().value.record;
     }
     if (events.length === 0) return;
+    for (const u of await ttylogs.take(events)) await upload(u);
+    if (stopped) return;
     // Bounded: if the server is away for long, the oldest demo batches are let go.
     if (unacked.size > 600) unacked.delete(unacked.keys().next().value!);
     unacked.set(++seq, events);
