@@ -161,6 +161,11 @@ addOperations(
   },
 );
 
+const UPLOADED: Json = {
+  type: "object",
+  properties: { sha256: str, size: int, stored: { type: "boolean" } },
+  required: ["sha256", "size", "stored"],
+};
 const SHA_PARAM = { name: "sha256", in: "path" as const, description: "SHA-256 of the log's bytes, in hex" };
 
 addOperations(
@@ -181,24 +186,8 @@ addOperations(
       schema: { type: "string", contentMediaType: "application/octet-stream" },
     },
     responses: {
-      200: {
-        description: "Already stored",
-        contentType: "application/json",
-        schema: {
-          type: "object",
-          properties: { sha256: str, size: int, stored: { type: "boolean" } },
-          required: ["sha256", "size", "stored"],
-        },
-      },
-      201: {
-        description: "Stored",
-        contentType: "application/json",
-        schema: {
-          type: "object",
-          properties: { sha256: str, size: int, stored: { type: "boolean" } },
-          required: ["sha256", "size", "stored"],
-        },
-      },
+      200: { description: "Already stored", contentType: "application/json", schema: UPLOADED },
+      201: { description: "Stored", contentType: "application/json", schema: UPLOADED },
       400: err("Bad sensor, session or ip; the body's SHA-256 differs; or the body is not a TTY log"),
       401: err("No valid ingest token"),
       413: err("Larger than 8 MiB"),

@@ -21,6 +21,15 @@ if (skip) {
 }
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
+
+/** A new page that collects script errors. */
+async function openPage(browser: Awaited<ReturnType<typeof launch>>) {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  return { page, errors };
+}
 const IP = "203.0.113.90";
 const EVIL = `<img src=x onerror="document.title='pwned'">`;
 
@@ -51,10 +60,7 @@ Deno.test({
       assert.equal(res.status, 200);
       await res.body?.cancel();
 
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      const { page, errors } = await openPage(browser);
       await page.goto(`${srv.url}/ip/${IP}`);
       const term = page.locator(".replay-term");
       // Server-rendered: the whole transcript, attacker markup as text.
@@ -125,10 +131,7 @@ Deno.test({
       assert.equal(up.status, 201);
       await up.body?.cancel();
 
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      const { page, errors } = await openPage(browser);
       await page.goto(`${srv.url}/ip/${ip}`);
       const term = page.locator(".replay-term");
       const expected = [
