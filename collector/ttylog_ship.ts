@@ -12,6 +12,7 @@
  * server refuses (4xx: malformed, too large) is given up at once with the server's reason.
  */
 import { log } from "../lib/log.ts";
+import { sha256Hex } from "../lib/sha256.ts";
 
 export interface TtylogShipperOptions {
   /** The uplink URL (`ws://host:8000/ingest`); uploads go to the same host over HTTP(S). */
@@ -46,11 +47,6 @@ export interface TtylogStats {
 }
 
 const SHA_RE = /^[0-9a-f]{64}$/;
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** `ws://h:p/ingest` -> `http://h:p`; `wss://` -> `https://`. */
 export function httpBase(server: string): string {

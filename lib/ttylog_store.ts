@@ -10,6 +10,8 @@ import type { NormalisedEvent } from "./schema.ts";
 import type { ReplayLine } from "./session_replay.ts";
 import { parseTtylog, ttylogLines, ttylogSummary } from "./ttylog.ts";
 
+export { sha256Hex } from "./sha256.ts";
+
 /** Largest TTY log taken; a bigger one is refused (413) and the collector says so. */
 export const MAX_TTYLOG_BYTES = 8 * 1024 * 1024;
 const PART_BYTES = 60_000;
@@ -32,12 +34,6 @@ export interface TtylogMeta {
 }
 
 export const SHA256_RE = /^[0-9a-f]{64}$/;
-
-/** Lowercase hex SHA-256 of `bytes`. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Stores a log; returns false when it was already stored. */
 export async function putTtylog(
