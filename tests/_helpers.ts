@@ -85,22 +85,31 @@ export class UplinkClient {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** The next frame (already received or future) matching `pred`. */
-  next(pred: (f: ServerFrame) => boolean): Promise<ServerFrame> {
+  /**
+   * The next frame (already received or future) matching `pred`. Fails after `timeoutMs` (a
+   * safety deadline, so that a server that never answers fails the test instead of hanging it).
+   */
+  next(pred: (f: ServerFrame) => boolean, timeoutMs = 60_000): Promise<ServerFrame> {
     const seen = this.frames.find(pred);
     if (seen) {
       this.frames.splice(this.frames.indexOf(seen), 1);
       return Promise.resolve(seen);
     }
-    return new Promise((resolve) =>
-      this.#waiters.push({
+    return new Promise((resolve, reject) => {
+      const waiter = {
         pred,
-        resolve: (f) => {
+        resolve: (f: ServerFrame) => {
+          clearTimeout(timer);
           this.frames.splice(this.frames.indexOf(f), 1);
           resolve(f);
         },
-      })
-    );
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new Error(`no matching frame in ${timeoutMs} ms; frames: ${JSON.stringify(this.frames)}`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
   }
 
   async hello(sensor: string, token = TOKEN, resume?: number): Promise<ServerFrame> {

@@ -72,29 +72,34 @@ export class Proc {
     await Promise.all(this.#drains);
   }
 
-  /** Waits for the exit; fails (with the output) if it takes longer than `timeoutMs`. */
-  async exitWithin(timeoutMs: number): Promise<Deno.CommandStatus> {
+  /** Waits for the exit; kills it and fails (with the output) if it takes longer than `timeoutMs`. */
+  exitWithin(timeoutMs: number): Promise<Deno.CommandStatus> {
+    return this.exit(timeoutMs);
+  }
+
+  /**
+   * Waits for a normal exit; a child still running after `timeoutMs` (a safety deadline, not a
+   * timing assertion) is killed and the test fails with its output instead of hanging CI.
+   */
+  async exit(timeoutMs = 300_000): Promise<Deno.CommandStatus> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        try {
+          this.child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+        reject(new Error(`${this.name} still running after ${timeoutMs} ms:\n${this.#out}`));
+      }, timeoutMs);
+    });
     try {
-      return await Promise.race([
-        this.exit(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`${this.name} still running after ${timeoutMs} ms:\n${this.#out}`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+      const s = await Promise.race([this.status, deadline]);
+      await Promise.all(this.#drains);
+      return s;
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Waits for a normal exit. */
-  async exit(): Promise<Deno.CommandStatus> {
-    const s = await this.status;
-    await Promise.all(this.#drains);
-    return s;
   }
 }
 
