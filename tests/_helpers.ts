@@ -221,3 +221,14 @@ export async function eventually<T>(fn: () => Promise<T> | T, attempts = 200, ev
   }
   throw new Error(`condition not met after ${attempts} attempts${last ? `: ${last}` : ""}`);
 }
+
+/** POST Cowrie records to `/api/ingest` of an in-process server as `sensor`; fails unless 200. */
+export async function postCowrie(srv: TestServer, records: unknown[], sensor = "hp1"): Promise<void> {
+  const res = await srv.app.request(`/api/ingest?source=cowrie&sensor=${sensor}`, {
+    method: "POST",
+    body: records.map((r) => JSON.stringify(r)).join("\n"),
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+  await res.body?.cancel();
+}

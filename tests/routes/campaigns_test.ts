@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { CampaignView } from "../../lib/campaigns/mod.ts";
 import type { Anomaly } from "../../lib/schema.ts";
-import { cowrie, startServer, TOKEN } from "../_helpers.ts";
+import { cowrie, postCowrie, startServer } from "../_helpers.ts";
 
 const T0 = Date.parse("2026-11-25T06:00:00Z");
 const LIST = [
@@ -29,15 +29,7 @@ function botnet(): Record<string, unknown>[] {
   return out.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
 }
 
-async function post(srv: Awaited<ReturnType<typeof startServer>>, records: unknown[]) {
-  const res = await srv.app.request("/api/ingest?source=cowrie&sensor=hp1", {
-    method: "POST",
-    body: records.map((r) => JSON.stringify(r)).join("\n"),
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
-}
+const post = postCowrie;
 
 Deno.test("campaigns api - a distributed brute force is one campaign with one campaign anomaly", async () => {
   const srv = await startServer();

@@ -3,22 +3,14 @@ import { FakeClock } from "../../lib/clock.ts";
 import { sweep } from "../../lib/retention.ts";
 import { encodeTtylog, OP_OPEN } from "../../lib/ttylog.ts";
 import { sha256Hex, ttylogMeta } from "../../lib/ttylog_store.ts";
-import { startServer, TOKEN } from "../_helpers.ts";
+import { postCowrie, startServer, TOKEN } from "../_helpers.ts";
 import { ttySession } from "../_ttylog.ts";
 
 type Srv = Awaited<ReturnType<typeof startServer>>;
 const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
 
-async function post(srv: Srv, records: unknown[]): Promise<void> {
-  const res = await srv.app.request("/api/ingest?source=cowrie&sensor=hp1", {
-    method: "POST",
-    body: records.map((r) => JSON.stringify(r)).join("\n"),
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
-}
+const post = postCowrie;
 
 function put(srv: Srv, sha: string, bytes: Uint8Array, query = "sensor=hp1", token = TOKEN) {
   return srv.app.request(`/api/ttylogs/${sha}?${query}`, {
