@@ -51,13 +51,14 @@ export async function putTtylog(
     }
     await retryLocked(() => op.commit());
   }
-  // Written once: a concurrent upload of the same bytes wrote the same parts.
+  // Written once: a concurrent upload of the same bytes wrote the same parts, and whichever
+  // meta commit comes second finds the first and reports a duplicate.
   const full: TtylogMeta = { ...meta, size: bytes.length, parts };
-  await retryLocked(() =>
+  const res = await retryLocked(() =>
     kv.atomic().check({ key: keys.ttylogMeta(meta.sha256), versionstamp: null })
       .set(keys.ttylogMeta(meta.sha256), full).commit()
   );
-  return true;
+  return res.ok;
 }
 
 export async function ttylogMeta(kv: Deno.Kv, sha256: string): Promise<TtylogMeta | null> {
@@ -105,12 +106,14 @@ export interface SessionTtylog {
 
 /**
  * The stored TTY logs of the sessions among `events` (found through their `log_closed`
- * events' SHA-256), by session id, each cut to `maxLines` lines.
+ * events' SHA-256), by session id, each cut to `maxLines` lines. Pages pass `maxBytes` so that
+ * a few huge logs do not make them slow (`GET /api/ttylogs/:sha256` serves any size).
  */
 export async function sessionTtylogs(
   kv: Deno.Kv,
   events: readonly NormalisedEvent[],
   maxLines = 1000,
+  maxBytes = MAX_TTYLOG_BYTES,
 ): Promise<Map<string, SessionTtylog>> {
   const bySha = new Map<string, string>();
   for (const e of events) {
@@ -122,7 +125,8 @@ export async function sessionTtylogs(
   if (bySha.size === 0) return out;
   const metas = await ttylogMetas(kv, [...bySha.keys()]);
   for (const [sha, session] of bySha) {
-    if (!metas.has(sha) || out.has(session)) continue;
+    const meta = metas.get(sha);
+    if (!meta || meta.size > maxBytes || out.has(session)) continue;
     const bytes = await getTtylog(kv, sha);
     const parsed = bytes ? parseTtylog(bytes) : null;
     if (!parsed?.ok) continue;

@@ -27,6 +27,8 @@ import { errorPage, html, pageError } from "./_page.tsx";
 
 /** Events read for the transcripts per page. */
 const EVENTS_PER_PAGE = 500;
+/** Larger TTY logs are not read for the page (their session replays from its events). */
+const PAGE_TTYLOG_BYTES = 1024 * 1024;
 
 export function ipRoutes(rt: Runtime): Hono {
   const app = new Hono();
@@ -57,12 +59,19 @@ export function ipRoutes(rt: Runtime): Hono {
       if (e.hassh) clients.add(e.hassh);
       else if (e.client) clients.add(e.client);
     }
+    // A session whose TTY log was shipped replays the terminal itself; the rest, their events.
+    const sessionsShown = replaySessions(events.items);
+    const shownIdsOfSessions = new Set(sessionsShown.map((s) => s.id));
     const [related, ttylogs] = await Promise.all([
       relatedIps(rt.kv, ip, [...creds.values()], [...clients]),
-      sessionTtylogs(rt.kv, events.items),
+      sessionTtylogs(
+        rt.kv,
+        events.items.filter((e) => e.session !== undefined && shownIdsOfSessions.has(e.session)),
+        1000,
+        PAGE_TTYLOG_BYTES,
+      ),
     ]);
-    // A session whose TTY log was shipped replays the terminal itself; the rest, their events.
-    const replays = replaySessions(events.items).map((s) => {
+    const replays = sessionsShown.map((s) => {
       const tty = ttylogs.get(s.id);
       return tty ? { ...s, lines: tty.lines, durationMs: tty.durationMs, ttylog: tty.sha256 } : s;
     });
