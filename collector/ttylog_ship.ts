@@ -13,6 +13,7 @@
  */
 import { log } from "../lib/log.ts";
 import { sha256Hex } from "../lib/sha256.ts";
+import { backoffDelay } from "./uplink.ts";
 
 export interface TtylogShipperOptions {
   /** The uplink URL (`ws://host:8000/ingest`); uploads go to the same host over HTTP(S). */
@@ -60,7 +61,6 @@ export class TtylogShipper {
   readonly #base: string;
   readonly #statePath: string;
   #queue: Job[] = [];
-  #running = false;
   #stopped = false;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -166,15 +166,7 @@ export class TtylogShipper {
     });
   }
 
-  #backoff(): number {
-    const { initial, max } = this.#o.backoffMs ?? { initial: 250, max: 30_000 };
-    const cap = Math.min(max, initial * 2 ** Math.min(this.#attempt++, 20));
-    return cap / 2 + Math.random() * (cap / 2);
-  }
-
   async #loop(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
     while (!this.#stopped) {
       const job = this.#queue[0];
       if (!job) {
@@ -188,7 +180,7 @@ export class TtylogShipper {
       });
       if (this.#stopped) break;
       if (outcome === "retry") {
-        await this.#sleep(this.#backoff());
+        await this.#sleep(backoffDelay(this.#attempt++, this.#o.backoffMs));
         continue;
       }
       this.#attempt = 0;
@@ -196,7 +188,6 @@ export class TtylogShipper {
       this.stats.queued = this.#queue.length;
       this.#persist();
     }
-    this.#running = false;
   }
 
   async #ship(job: Job): Promise<"done" | "retry"> {

@@ -36,6 +36,18 @@ export interface UplinkOptions {
   onFatal?: (error: Error) => void;
 }
 
+/**
+ * How long to wait before retry number `attempt` (from 0): exponential from `initial` up to
+ * `max`, with "equal jitter" (half the cap, plus a random part of the other half).
+ */
+export function backoffDelay(
+  attempt: number,
+  { initial, max }: { initial: number; max: number } = { initial: 250, max: 30_000 },
+): number {
+  const cap = Math.min(max, initial * 2 ** Math.min(attempt, 30));
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
 export class Uplink {
   readonly #o: UplinkOptions;
   readonly #maxInFlight: number;
@@ -179,11 +191,7 @@ export class Uplink {
 
   #scheduleReconnect(): void {
     if (this.#stopped) return;
-    const { initial, max } = this.#o.backoffMs ?? { initial: 250, max: 30_000 };
-    const cap = Math.min(max, initial * 2 ** Math.min(this.#attempt, 30));
-    this.#attempt++;
-    // "Equal jitter": half the cap, plus a random part of the other half.
-    const delay = cap / 2 + Math.random() * (cap / 2);
+    const delay = backoffDelay(this.#attempt++, this.#o.backoffMs);
     log.debug("collector: reconnecting", { inMs: Math.round(delay), attempt: this.#attempt });
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }

@@ -1,8 +1,9 @@
 /**
  * Replays a Cowrie session as a terminal transcript with its original timing (long pauses
  * shortened), with play/pause, restart and speed: the terminal's own output when the session's
- * TTY log was shipped (collector `--ttylog-dir`), otherwise lines built from its events. The server renders the whole transcript, so
- * the page reads without JavaScript; every attacker string is a text node.
+ * TTY log was shipped (collector `--ttylog-dir`), otherwise lines built from its events. The
+ * server renders the whole transcript, so the page reads without JavaScript; every attacker
+ * string is a text node.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { ReplaySession } from "../lib/session_replay.ts";

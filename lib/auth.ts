@@ -21,3 +21,12 @@ export function bearerToken(header: string | undefined | null): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : null;
 }
+
+/**
+ * Requests that authenticate with an ingest token themselves (collectors), so the API roles and
+ * the UI login leave them alone: the uplink, HTTP ingest and TTY log uploads.
+ */
+export function checksIngestToken(method: string, path: string): boolean {
+  return path === "/ingest" || path === "/api/ingest" ||
+    (method === "PUT" && path.startsWith("/api/ttylogs/"));
+}

@@ -46,7 +46,8 @@ function answer(cmd: string): string {
   return name ? `-bash: ${name}: command not found` : "";
 }
 
-interface Session {
+/** What the demo knows of an interactive session: who logged in, when, and what was typed. */
+export interface DemoSession {
   user: string;
   sensor: string;
   start: number;
@@ -55,7 +56,7 @@ interface Session {
 
 /** Builds a session's TTY log from its commands. */
 export function demoTtylog(
-  s: { user: string; sensor: string; start: number; lines: [number, string][] },
+  s: DemoSession,
   end: number,
 ) {
   const prompt = `${s.user}@${s.sensor}:~${s.user === "root" ? "#" : "$"} `;
@@ -82,7 +83,7 @@ export interface DemoUpload {
 
 /** Follows the demo's records and makes a TTY log for each interactive session. */
 export class DemoTtylogs {
-  readonly #sessions = new Map<string, Session>();
+  readonly #sessions = new Map<string, DemoSession>();
 
   /**
    * Looks at the records about to be sent (in order); rewrites their `cowrie.log.closed`

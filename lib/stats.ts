@@ -156,8 +156,8 @@ const REL_MEMORY = 20_000;
  * keys once it has this many: on the Cowrie stream that was ~0.4 KV writes per event.
  */
 export const REL_FANOUT = 64;
-/** Values whose recorded sources are remembered (the most recently noted). */
-const REL_VALUES = 50_000;
+/** Values whose recorded sources are remembered (at most REL_VALUES × REL_FANOUT addresses). */
+const REL_VALUES = 20_000;
 
 /**
  * The pipeline observer that keeps the aggregates and relation index. `observe` only adds

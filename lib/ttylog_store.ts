@@ -76,9 +76,13 @@ export async function ttylogMetas(kv: Deno.Kv, shas: readonly string[]): Promise
   return out;
 }
 
-/** A stored log's bytes, or null. */
-export async function getTtylog(kv: Deno.Kv, sha256: string): Promise<Uint8Array | null> {
-  const meta = await ttylogMeta(kv, sha256);
+/** A stored log's bytes (pass its meta when already read), or null. */
+export async function getTtylog(
+  kv: Deno.Kv,
+  sha256: string,
+  known?: TtylogMeta,
+): Promise<Uint8Array | null> {
+  const meta = known ?? await ttylogMeta(kv, sha256);
   if (!meta) return null;
   const out = new Uint8Array(meta.size);
   let at = 0;
@@ -127,7 +131,7 @@ export async function sessionTtylogs(
   for (const [sha, session] of bySha) {
     const meta = metas.get(sha);
     if (!meta || meta.size > maxBytes || out.has(session)) continue;
-    const bytes = await getTtylog(kv, sha);
+    const bytes = await getTtylog(kv, sha, meta);
     const parsed = bytes ? parseTtylog(bytes) : null;
     if (!parsed?.ok) continue;
     out.set(session, {

@@ -13,22 +13,21 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
 import type { RateLimiter } from "../lib/access/mod.ts";
-import { bearerToken, tokensEqual } from "../lib/auth.ts";
+import { bearerToken, checksIngestToken, tokensEqual } from "../lib/auth.ts";
 import { HttpError } from "../lib/http_error.ts";
 import { hasSession } from "./_ui_auth.ts";
 
 /** The role a request needs. */
 export type Role = "public" | "read" | "admin";
 
-/** Probes and the API description; `/api/ingest` checks ingest tokens itself. */
-const PUBLIC = new Set(["/api/health", "/api/ready", "/api/openapi.json", "/api/ingest"]);
+/** Probes and the API description. */
+const PUBLIC = new Set(["/api/health", "/api/ready", "/api/openapi.json"]);
 
 /** What a path and method need. */
 export function roleOf(method: string, path: string): Role {
   if (!path.startsWith("/api/")) return "public";
   if (PUBLIC.has(path) || path.startsWith("/api/health/")) return "public";
-  // A collector's TTY log upload checks ingest tokens itself (routes/ttylogs.ts).
-  if (method === "PUT" && path.startsWith("/api/ttylogs/")) return "public";
+  if (checksIngestToken(method, path)) return "public";
   if (path === "/api/predict") return "read"; // POST, but scores without learning
   if (path.startsWith("/api/admin/")) return "admin";
   return method === "GET" || method === "HEAD" ? "read" : "admin";

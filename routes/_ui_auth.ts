@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { bearerToken, tokensEqual } from "../lib/auth.ts";
+import { bearerToken, checksIngestToken, tokensEqual } from "../lib/auth.ts";
 import { HttpError } from "../lib/http_error.ts";
 
 /** The session cookie's name. */
@@ -38,8 +38,7 @@ export async function sessionValue(uiToken: string): Promise<string> {
 /** Paths anyone may reach while login is on. */
 export function isOpenPath(path: string, publicView: boolean, method = "GET"): boolean {
   if (path === "/login" || path === "/logout" || path.startsWith("/static/")) return true;
-  if (path === "/ingest" || path === "/api/ingest") return true; // ingest tokens
-  if (method === "PUT" && path.startsWith("/api/ttylogs/")) return true; // ingest tokens
+  if (checksIngestToken(method, path)) return true;
   if (path === "/api/health" || path.startsWith("/api/health/") || path === "/api/ready") return true;
   if (path === "/api/openapi.json" || path === "/favicon.ico") return true;
   return publicView && (path === "/public" || path.startsWith("/public/"));

@@ -60,18 +60,18 @@ export function ipRoutes(rt: Runtime): Hono {
       else if (e.client) clients.add(e.client);
     }
     // A session whose TTY log was shipped replays the terminal itself; the rest, their events.
-    const sessionsShown = replaySessions(events.items);
-    const shownIdsOfSessions = new Set(sessionsShown.map((s) => s.id));
+    const replayed = replaySessions(events.items);
+    const replayIds = new Set(replayed.map((s) => s.id));
     const [related, ttylogs] = await Promise.all([
       relatedIps(rt.kv, ip, [...creds.values()], [...clients]),
       sessionTtylogs(
         rt.kv,
-        events.items.filter((e) => e.session !== undefined && shownIdsOfSessions.has(e.session)),
+        events.items.filter((e) => e.session !== undefined && replayIds.has(e.session)),
         1000,
         PAGE_TTYLOG_BYTES,
       ),
     ]);
-    const replays = sessionsShown.map((s) => {
+    const replays = replayed.map((s) => {
       const tty = ttylogs.get(s.id);
       return tty ? { ...s, lines: tty.lines, durationMs: tty.durationMs, ttylog: tty.sha256 } : s;
     });

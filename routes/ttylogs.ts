@@ -111,7 +111,7 @@ export function ttylogRoutes(rt: Runtime): Hono {
   app.get("/api/ttylogs/:sha256", async (c) => {
     const sha = shaParam(c.req.param("sha256"));
     const meta = await ttylogMeta(rt.kv, sha);
-    const bytes = meta ? await getTtylog(rt.kv, sha) : null;
+    const bytes = meta ? await getTtylog(rt.kv, sha, meta) : null;
     if (!meta || !bytes) throw new HttpError(404, `No TTY log ${sha} is stored`, "not_found");
     const parsed = parseTtylog(bytes);
     if (!parsed.ok) throw new HttpError(500, `Stored TTY log ${sha} no longer parses: ${parsed.reason}`);
